@@ -1,0 +1,259 @@
+"""The partial-value parser: a growing snapshot plus completion events, from tokens.
+
+``Parser`` sits on ``Tokenizer`` (which owns every syntax rule) and turns its tokens into
+plain Python values -- ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None`` --
+that grow as chunks arrive.  It keeps DESIGN section 3's invariants:
+
+1. A value never changes type.
+2. ``null``, ``true``, ``false`` and numbers appear only when complete.
+3. Strings only grow, by whole characters (the tokenizer holds back split escapes).
+4. Arrays change only by appending an element or updating their last element.
+5. Objects change only by adding a key or updating the most recently added key's value; a
+   key appears with its value (``""``, ``[]``, ``{}`` or a complete scalar), never alone.
+6. Duplicate keys resolve as ``json.loads`` does (last wins).
+7. The final value equals ``json.loads(text)``; invalid text raises, whatever the chunking.
+8. Completion events are the same for every chunking of the same text.
+
+The snapshot is one live structure updated in place: containers are created once and
+appended to, so reading ``value`` costs nothing for them, however large the document.  The
+one thing materialised on read is the open string, joined from the parts received since the
+last read; so while one very long string is open, each read of ``value`` costs time
+proportional to that string's length.  For that case use the ``StringDelta`` events, which
+carry only the new characters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ._errors import IncompleteJSONError, ParseError
+from ._events import Event, StringDelta, ValueCompleted
+from ._path import Path
+from ._tokenizer import (
+    DEFAULT_MAX_BUFFER,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_STRING,
+    T_BEGIN_ARRAY,
+    T_BEGIN_OBJECT,
+    T_END_ARRAY,
+    T_END_OBJECT,
+    T_KEY,
+    T_SCALAR,
+    T_STRING,
+    T_STRING_END,
+    T_STRING_PART,
+    T_STRING_START,
+    Tokenizer,
+)
+
+
+class _Missing:
+    """The type of ``MISSING``: the snapshot before any value has begun."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "unspool.MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+
+class Parser:
+    """Parse one JSON document (or, with ``multiple=True``, a stream of them) chunk by chunk.
+
+    ``feed(chunk)`` takes ``str`` or UTF-8 ``bytes`` (split anywhere, never mixed) and returns
+    the events it completes: ``StringDelta`` for characters appended to a string value and
+    ``ValueCompleted`` for every value once it can no longer change, children before parents.
+    ``value`` is the current snapshot (``MISSING`` before anything began).  ``close()`` ends
+    the input; it raises ``IncompleteJSONError`` (with ``.partial``) if the text is truncated.
+
+    ``value`` is live: the parser updates the same containers in place, so treat them as
+    read-only and ``copy.deepcopy`` a snapshot you want to keep.  With ``multiple=True`` each
+    event carries ``document`` (0, 1, ...) and ``value`` is the current document; a finished
+    document is dropped when the next one begins.
+
+    On bad input the events before the error are returned first and the error is raised by
+    the next ``feed`` or ``close``; every later call raises it again.
+    """
+
+    def __init__(
+        self,
+        *,
+        multiple: bool = False,
+        allow_nan: bool = False,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        max_string: int = DEFAULT_MAX_STRING,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+    ) -> None:
+        self._tokenizer = Tokenizer(
+            multiple=multiple,
+            allow_nan=allow_nan,
+            max_depth=max_depth,
+            max_string=max_string,
+            max_buffer=max_buffer,
+        )
+        self._root: Any = MISSING
+        self._containers: list[Any] = []  # the open dicts and lists, outermost first
+        # Per open container, the slot being filled: the key (None before the first key)
+        # or the index of the last element (-1 before the first).
+        self._path: list[Any] = []
+        self._document = -1
+        self._error: ParseError | None = None
+        self._changed = False  # did the last feed change the snapshot?
+        # The open string value: its parts since the last read, where it lives, its path.
+        self._string_parts: list[str] = []
+        self._string_parent: Any = None
+        self._string_slot: Any = None
+        self._string_path: Path = ()
+        self._string_stale = False  # parts arrived that the snapshot does not show yet
+
+    @property
+    def value(self) -> Any:
+        """The current snapshot (see the class docstring for what reading it costs)."""
+        if self._string_stale:
+            self._refresh_string()
+        return self._root
+
+    def feed(self, chunk: str | bytes) -> list[Event]:
+        """Parse one more chunk; return the events it completes."""
+        if self._error is not None:
+            raise self._error
+        tokenizer = self._tokenizer
+        tokens = tokenizer.feed(chunk)
+        if tokens:
+            events = self._apply(tokens)
+        else:
+            events = []
+            self._changed = False
+        if tokenizer.error is not None:
+            self._fail(tokenizer.error)
+            if not events:
+                raise tokenizer.error
+        return events
+
+    def close(self) -> list[Event]:
+        """End of input: return the last events, or raise if the text is incomplete."""
+        if self._error is not None:
+            raise self._error
+        try:
+            tokens = self._tokenizer.close()
+        except ParseError as err:
+            self._fail(err)
+            raise
+        events = self._apply(tokens) if tokens else []
+        if not tokens:
+            self._changed = False
+        return events
+
+    def _fail(self, err: ParseError) -> None:
+        """Poison the parser with ``err``, adding what only the parser knows."""
+        path = self._path
+        err.path = tuple(p for p in path if p is not None and p != -1)
+        if isinstance(err, IncompleteJSONError):
+            err.partial = self.value
+        self._error = err
+
+    def _refresh_string(self) -> None:
+        parts = self._string_parts
+        text = "".join(parts) if len(parts) > 1 else parts[0]
+        parts[:] = [text]
+        parent = self._string_parent
+        if parent is None:
+            self._root = text
+        else:
+            parent[self._string_slot] = text
+        self._string_stale = False
+
+    def _attach(self, value: Any) -> None:
+        """Put a new value in the slot being filled (or make it the document)."""
+        containers = self._containers
+        if not containers:
+            self._document += 1
+            self._root = value
+            return
+        parent = containers[-1]
+        if type(parent) is list:
+            self._path[-1] = len(parent)
+            parent.append(value)
+        else:
+            parent[self._path[-1]] = value
+
+    def _apply(self, tokens: list[tuple[Any, ...]]) -> list[Event]:
+        events: list[Event] = []
+        emit = events.append
+        path = self._path
+        containers = self._containers
+        attach = self._attach
+        changed = False
+        for token in tokens:
+            kind = token[0]
+            if kind == T_KEY:
+                path[-1] = token[1]
+                continue
+            if kind == T_END_OBJECT or kind == T_END_ARRAY:
+                # The container was visible already: completion changes no snapshot.
+                path.pop()
+                emit(ValueCompleted(tuple(path), containers.pop(), self._document))
+                continue
+            changed = True
+            if kind == T_SCALAR:
+                value = token[1]
+                attach(value)
+                emit(ValueCompleted(tuple(path), value, self._document))
+            elif kind == T_STRING:
+                text = token[1]
+                attach(text)
+                where = tuple(path)
+                if text:
+                    emit(StringDelta(where, text, self._document))
+                emit(ValueCompleted(where, text, self._document))
+            elif kind == T_STRING_PART:
+                text = token[1]
+                self._string_parts.append(text)
+                self._string_stale = True
+                emit(StringDelta(self._string_path, text, self._document))
+            elif kind == T_STRING_START:
+                text = token[1]
+                attach(text)
+                self._string_parts = [text]
+                self._string_path = tuple(path)
+                if containers:
+                    self._string_parent = containers[-1]
+                    self._string_slot = path[-1]
+                else:
+                    self._string_parent = None
+                if text:
+                    emit(StringDelta(self._string_path, text, self._document))
+            elif kind == T_STRING_END:
+                text = token[1]
+                parts = self._string_parts
+                parts.append(text)
+                self._refresh_string()
+                self._string_parts = []
+                if text:
+                    emit(StringDelta(self._string_path, text, self._document))
+                emit(ValueCompleted(self._string_path, parts[0], self._document))
+            elif kind == T_BEGIN_OBJECT:
+                container: Any = {}
+                attach(container)
+                containers.append(container)
+                path.append(None)
+            else:  # T_BEGIN_ARRAY
+                container = []
+                attach(container)
+                containers.append(container)
+                path.append(-1)
+        self._changed = changed
+        return events

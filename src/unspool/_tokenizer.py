@@ -1,0 +1,678 @@
+"""The JSON tokenizer: the one hot loop and the single source of JSON syntax truth.
+
+``Tokenizer.feed(chunk)`` takes text (or UTF-8 bytes) split anywhere and returns the tokens
+it completes, as tuples whose first item is one of the ``T_*`` ints below.  It checks the
+whole RFC 8259 grammar -- brackets, commas, colons, keys, what may follow a value -- so the
+layers above (the parser and the splitter) build from tokens and never look at JSON text.
+
+How it keeps its rules:
+
+Rule 1 (resumable everywhere).  Between two feeds the tokenizer is in one of the states
+below.  A construct that a chunk boundary cuts is either streamed (string bodies, as
+``T_STRING_PART``), collected in parts (numbers, keys), or -- when it is a few characters at
+most (an escape, a surrogate pair, a literal) -- held back in ``_pending`` and re-read with
+the next chunk.  No consumed text is ever scanned again, so the work is linear.
+
+Rule 2 (atomic scalars).  Numbers and literals are emitted only when complete: a number when
+a character that cannot continue it arrives (or at ``close()``), a literal when its last
+letter arrives.
+
+Rule 3 (whole characters).  A string part never ends inside an escape, and a high surrogate
+escape is held back until the next six characters say whether a low surrogate pairs with it.
+Bytes are decoded by an incremental UTF-8 decoder, so a split sequence waits for its rest.
+
+Rule 4 (errors are final).  The first error is stored in ``error`` and ``feed`` returns the
+tokens before it; every later call raises it.  Positions are absolute character offsets in
+the stream (``byte_pos`` too when the stream is bytes); line and column come from newline
+counts kept per chunk.
+
+Speed: string bodies, whitespace and digit runs are jumped over with compiled regexes and
+slicing; a chunk wholly inside a string takes a single ``search``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any
+
+from ._errors import IncompleteJSONError, LimitExceeded, ParseError
+
+# Token kinds: the first item of every token tuple.
+T_BEGIN_OBJECT = 0  # (T_BEGIN_OBJECT, pos)
+T_END_OBJECT = 1  # (T_END_OBJECT, pos)  pos of the '}'
+T_BEGIN_ARRAY = 2  # (T_BEGIN_ARRAY, pos)
+T_END_ARRAY = 3  # (T_END_ARRAY, pos)  pos of the ']'
+T_KEY = 4  # (T_KEY, key, pos)  pos of the key's opening quote
+T_SCALAR = 5  # (T_SCALAR, value, pos, end)  number, true, false, null; end is exclusive
+T_STRING = 6  # (T_STRING, text, pos, end)  a whole string value read in one feed
+T_STRING_START = 7  # (T_STRING_START, text, pos)  a string value began; text so far
+T_STRING_PART = 8  # (T_STRING_PART, text)  more characters of the open string value
+T_STRING_END = 9  # (T_STRING_END, text, end)  the last characters; end is exclusive
+
+# Grammar positions between tokens.
+S_VALUE = 0  # a value is required (document start, after ':' or after ',' in an array)
+S_VALUE_OR_CLOSE = 1  # after '[': a value or ']'
+S_KEY_OR_CLOSE = 2  # after '{': a key or '}'
+S_KEY = 3  # after ',' in an object: a key is required
+S_COLON = 4  # after a key: ':' is required
+S_COMMA_OR_CLOSE = 5  # after a value inside a container: ',' or the closing bracket
+S_AFTER_DOCUMENT = 6  # after a complete top-level value: whitespace (or, multiple, a value)
+# Inside a token that a chunk boundary cut.
+S_IN_STRING = 7  # inside a string value (held-back escape, if any, in _pending)
+S_IN_KEY = 8  # inside an object key (parts in _key_parts)
+S_IN_NUMBER = 9  # inside a number (parts in _number_parts)
+S_IN_LITERAL = 10  # inside true/false/null/NaN/Infinity (letters so far in _pending)
+
+# Container kinds on the stack.
+OBJECT = 0
+ARRAY = 1
+
+WHITESPACE = " \t\r\n"
+_NON_WHITESPACE = re.compile(r"[^ \t\r\n]")
+# What ends a run of plain string characters: a quote, a backslash or a control character.
+_STRING_STOP = re.compile(r'["\\\x00-\x1f]')
+_NUMBER_RUN = re.compile(r"[-+.eE0-9]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# Every prefix of a valid number; a run that is not one can never become valid.
+_NUMBER_PREFIX = re.compile(
+    r"-?(?:0|[1-9][0-9]*)?(?:(?<=[0-9])\.[0-9]*)?(?:(?<=[0-9])[eE][-+]?[0-9]*)?"
+)
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_HEX_PREFIX = re.compile(r"[0-9a-fA-F]{0,3}")
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+# The literal each first character announces.
+_LITERALS = {"t": "true", "f": "false", "n": "null", "N": "NaN", "I": "Infinity", "-": "-Infinity"}
+_LITERAL_VALUES: dict[str, Any] = {
+    "true": True,
+    "false": False,
+    "null": None,
+    "NaN": float("nan"),
+    "Infinity": float("inf"),
+    "-Infinity": float("-inf"),
+}
+_CLOSERS = {"}": OBJECT, "]": ARRAY}
+
+DEFAULT_MAX_DEPTH = 1000
+DEFAULT_MAX_STRING = 1 << 28  # characters in one string or key
+DEFAULT_MAX_BUFFER = 1 << 26  # characters held back for one unfinished token
+
+
+def _show(text: str, i: int) -> str:
+    """Describe what was found at ``text[i]`` for an error message."""
+    if i >= len(text):
+        return "end of input"
+    return repr(text[i])
+
+
+class Tokenizer:
+    """Turns JSON text, fed in chunks split anywhere, into tokens (see the module docstring).
+
+    ``multiple=True`` accepts any number of top-level values, back to back or separated by
+    whitespace (NDJSON, ``{..}{..}``).  ``allow_nan=True`` accepts ``NaN``, ``Infinity`` and
+    ``-Infinity`` as ``json.loads`` does.  ``max_depth=None`` lifts the nesting limit; the
+    tokenizer never recurses, so depth costs only memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        multiple: bool = False,
+        allow_nan: bool = False,
+        max_depth: int | None = DEFAULT_MAX_DEPTH,
+        max_string: int = DEFAULT_MAX_STRING,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+    ) -> None:
+        self.multiple = multiple
+        self.allow_nan = allow_nan
+        self.max_depth = max_depth if max_depth is not None else 1 << 62
+        self.max_string = max_string
+        self.max_buffer = max_buffer
+        self.error: ParseError | None = None
+        self.stack: list[int] = []  # OBJECT / ARRAY per open container
+        self.state = S_VALUE
+        self.documents = 0  # top-level values begun
+        self._pending = ""  # held-back text, re-read before the next chunk
+        self._pos = 0  # absolute position of the next chunk's first character
+        self._token_start = 0  # absolute position where the open string/key/number began
+        self._string_len = 0  # characters of the open string or key so far
+        self._key_parts: list[str] = []
+        self._number_parts: list[str] = []
+        self._number_len = 0
+        # Line and column bookkeeping: counts for everything before the current chunk.
+        self._lines = 0
+        self._line_start = 0
+        self._decoder: codecs.IncrementalDecoder | None = None  # set by the first bytes chunk
+        self._bytes_done = 0  # bytes decoded into characters so far
+        self._chunk = ""  # the current chunk's text, for line/column/byte positions of an error
+
+    # -- input ------------------------------------------------------------------------------
+
+    def feed(self, chunk: str | bytes) -> list[tuple[Any, ...]]:
+        """Tokenize one more chunk; return the tokens it completes.
+
+        On bad input the tokens before the error are returned and ``error`` is set; the next
+        call raises it.
+        """
+        if self.error is not None:
+            raise self.error
+        if type(chunk) is not str or self._decoder is not None:
+            return self._feed_bytes(chunk)
+        return self._feed_text(chunk)
+
+    def _feed_text(self, chunk: str) -> list[tuple[Any, ...]]:
+        # Fast path: a chunk wholly inside a string body is one search and one token.
+        # (A string body holds no raw newline, so the line counts need no update.)
+        if self.state == S_IN_STRING and not self._pending and _STRING_STOP.search(chunk) is None:
+            n = len(chunk)
+            self._pos += n
+            self._string_len += n
+            if self._string_len > self.max_string:
+                self._chunk = chunk
+                self._store_limit_string(self._pos)
+            return [(T_STRING_PART, chunk)] if n else []
+        return self._feed(chunk)
+
+    def close(self) -> list[tuple[Any, ...]]:
+        """End of input: return the last tokens, or raise if the text is truncated."""
+        if self.error is not None:
+            raise self.error
+        self._chunk = ""
+        if self._decoder is not None:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self._store(
+                    ParseError, "invalid_utf8", "invalid UTF-8: truncated sequence", self._pos
+                )
+                raise self._stored() from None
+        tokens: list[tuple[Any, ...]] = []
+        pos = self._pos
+        state = self.state
+        if state == S_IN_NUMBER:
+            if _NUMBER.fullmatch("".join(self._number_parts)) is None:
+                self._incomplete("eof_in_number", "input ended inside a number")
+                raise self._stored()
+            try:
+                self._end_number(tokens, pos)
+            except ParseError:
+                raise self._stored() from None
+            state = self.state
+        if state in (S_IN_STRING, S_IN_KEY):
+            what = "string" if state == S_IN_STRING else "object key"
+            self._incomplete(
+                "eof_in_string",
+                f"input ended inside the {what} that began at char {self._token_start}",
+            )
+        elif state == S_IN_LITERAL:
+            word = _LITERALS[self._pending[0]]
+            self._incomplete("eof_in_literal", f"input ended inside the literal {word!r}")
+        elif self.stack:
+            name = "object" if self.stack[-1] == OBJECT else "array"
+            self._incomplete("eof_in_container", f"input ended inside an {name}")
+        elif self.documents == 0 and not self.multiple:
+            self._incomplete("empty_input", "expected a JSON value, found end of input")
+        if self.error is not None:
+            raise self.error
+        return tokens
+
+    def _feed_bytes(self, chunk: Any) -> list[tuple[Any, ...]]:
+        """Decode a bytes chunk incrementally (a split UTF-8 sequence waits for its rest)."""
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            if isinstance(chunk, str):
+                raise TypeError("cannot mix bytes and str chunks in one stream")
+            raise TypeError(
+                f"unspool expects str or bytes chunks, got {type(chunk).__name__}; "
+                "for SDK stream objects use the adapters (unspool.openai, unspool.anthropic)"
+            )
+        decoder = self._decoder
+        if decoder is None:
+            if self._pos:
+                raise TypeError("cannot mix bytes and str chunks in one stream")
+            decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
+        held = decoder.getstate()[0]
+        data = bytes(chunk)
+        bad: tuple[str, int] | None = None
+        try:
+            text: str = decoder.decode(data)
+            self._bytes_done += len(held) + len(data) - len(decoder.getstate()[0])
+        except UnicodeDecodeError as exc:
+            # Tokenize the valid bytes before the bad one, so nothing before it is lost.
+            text = (held + data)[: exc.start].decode("utf-8")
+            self._bytes_done += exc.start
+            bad = (str(exc.reason), self._bytes_done)
+        if self._pos == 0 and text[:1] == "\ufeff":
+            text = text[1:]  # a leading BOM, as json.loads(bytes) skips it
+        tokens = self._feed_text(text)
+        if bad is not None and self.error is None:
+            self._store(ParseError, "invalid_utf8", f"invalid UTF-8 ({bad[0]})", self._pos)
+            self._stored().byte_pos = bad[1]
+        return tokens
+
+    # -- the hot loop -----------------------------------------------------------------------
+
+    def _feed(self, chunk: str) -> list[tuple[Any, ...]]:
+        pending = self._pending
+        text = pending + chunk if pending else chunk
+        self._pending = ""
+        self._chunk = chunk
+        base = self._pos - len(pending)  # absolute position of text[0]
+        n = len(text)
+        tokens: list[tuple[Any, ...]] = []
+        append = tokens.append
+        stack = self.stack
+        state = self.state
+        i = 0
+        try:
+            if state >= S_IN_STRING:
+                i = self._resume(text, base, tokens)
+                state = self.state
+            while i < n:
+                c = text[i]
+                if c in WHITESPACE:
+                    m = _NON_WHITESPACE.search(text, i + 1)
+                    if m is None:
+                        break
+                    i = m.start()
+                    c = text[i]
+                if state == S_COMMA_OR_CLOSE:
+                    if c == ",":
+                        state = S_KEY if stack[-1] == OBJECT else S_VALUE
+                        i += 1
+                    elif _CLOSERS.get(c) == stack[-1]:
+                        stack.pop()
+                        append((T_END_OBJECT if c == "}" else T_END_ARRAY, base + i))
+                        state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                        i += 1
+                    else:
+                        self._expected_comma(text, i, base)
+                elif state <= S_VALUE_OR_CLOSE:
+                    if not stack:
+                        self.documents += 1
+                    if c == '"':
+                        m = _STRING_STOP.search(text, i + 1)
+                        if m is not None and text[m.start()] == '"':
+                            j = m.start()
+                            if j - i - 1 > self.max_string:
+                                self._string_len = j - i - 1
+                                self._store_limit_string(base + j)
+                                raise self._stored()
+                            append((T_STRING, text[i + 1 : j], base + i, base + j + 1))
+                            i = j + 1
+                            state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                        else:
+                            self._token_start = base + i
+                            self._string_len = 0
+                            body, i, closed = self._string_body(text, i + 1, base)
+                            if closed:
+                                append((T_STRING, body, self._token_start, base + i))
+                                state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                            else:
+                                append((T_STRING_START, body, self._token_start))
+                                state = S_IN_STRING
+                                self._pending = text[i:]
+                                i = n
+                    elif c == "{" or c == "[":
+                        if len(stack) >= self.max_depth:
+                            self._limit_depth(base + i)
+                        if c == "{":
+                            stack.append(OBJECT)
+                            append((T_BEGIN_OBJECT, base + i))
+                            state = S_KEY_OR_CLOSE
+                        else:
+                            stack.append(ARRAY)
+                            append((T_BEGIN_ARRAY, base + i))
+                            state = S_VALUE_OR_CLOSE
+                        i += 1
+                    elif c == "]" and state == S_VALUE_OR_CLOSE:
+                        stack.pop()
+                        append((T_END_ARRAY, base + i))
+                        state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                        i += 1
+                    elif "0" <= c <= "9" or c == "-":
+                        m = _NUMBER_RUN.match(text, i)
+                        j = m.end()  # type: ignore[union-attr]
+                        if j == n:
+                            # The number may go on in the next chunk.
+                            self._token_start = base + i
+                            self._number_parts = [text[i:]]
+                            self._number_len = n - i
+                            self._check_number_prefix(text[i:], base + i)
+                            state = S_IN_NUMBER
+                            i = n
+                        elif j == i + 1 and c == "-" and text[j] == "I":
+                            self.state = state
+                            i = self._literal(text, i, base, tokens)
+                            state = self.state
+                        else:
+                            append(self._number(text[i:j], base + i, base + j))
+                            i = j
+                            state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                    elif c in _LITERALS:
+                        self.state = state
+                        i = self._literal(text, i, base, tokens)
+                        state = self.state
+                    else:
+                        self._expected_value(text, i, base, state)
+                elif state == S_COLON:
+                    if c != ":":
+                        self._fail(
+                            "expected_colon",
+                            f"expected ':' after object key, found {_show(text, i)}",
+                            base + i,
+                        )
+                    state = S_VALUE
+                    i += 1
+                elif state <= S_KEY:  # S_KEY_OR_CLOSE, S_KEY
+                    if c == '"':
+                        m = _STRING_STOP.search(text, i + 1)
+                        if m is not None and text[m.start()] == '"':
+                            j = m.start()
+                            if j - i - 1 > self.max_string:
+                                self._string_len = j - i - 1
+                                self._store_limit_string(base + j)
+                                raise self._stored()
+                            append((T_KEY, text[i + 1 : j], base + i))
+                            i = j + 1
+                            state = S_COLON
+                        else:
+                            self._token_start = base + i
+                            self._string_len = 0
+                            body, i, closed = self._string_body(text, i + 1, base)
+                            if closed:
+                                append((T_KEY, body, self._token_start))
+                                state = S_COLON
+                            else:
+                                self._key_parts = [body]
+                                state = S_IN_KEY
+                                self._pending = text[i:]
+                                i = n
+                    elif c == "}" and state == S_KEY_OR_CLOSE:
+                        stack.pop()
+                        append((T_END_OBJECT, base + i))
+                        state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                        i += 1
+                    elif c == "}":
+                        self._fail(
+                            "trailing_comma", "expected a key after ',', found '}'", base + i
+                        )
+                    else:
+                        self._fail(
+                            "expected_key",
+                            f"expected '\"' to begin an object key, found {_show(text, i)}",
+                            base + i,
+                        )
+                else:  # S_AFTER_DOCUMENT
+                    if not self.multiple:
+                        self._fail(
+                            "extra_data",
+                            f"expected end of input after the JSON value, found {_show(text, i)}",
+                            base + i,
+                        )
+                    state = S_VALUE
+        except ParseError:
+            pass  # stored in self.error by _fail; the tokens before it stand
+        self.state = state
+        self._advance(chunk)
+        return tokens
+
+    def _advance(self, chunk: str) -> None:
+        """Account for a consumed chunk: absolute position and newline counts."""
+        newlines = chunk.count("\n")
+        if newlines:
+            self._lines += newlines
+            self._line_start = self._pos + chunk.rfind("\n") + 1
+        self._pos += len(chunk)
+
+    # -- tokens cut by a chunk boundary -----------------------------------------------------
+
+    def _resume(self, text: str, base: int, tokens: list[tuple[Any, ...]]) -> int:
+        """Continue the token that the previous chunk cut; return where the loop goes on."""
+        state = self.state
+        n = len(text)
+        stack = self.stack
+        if state == S_IN_STRING:
+            body, i, closed = self._string_body(text, 0, base)
+            if closed:
+                tokens.append((T_STRING_END, body, base + i))
+                self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                return i
+            if body:
+                tokens.append((T_STRING_PART, body))
+            self._pending = text[i:]
+            return n
+        if state == S_IN_KEY:
+            body, i, closed = self._string_body(text, 0, base)
+            self._key_parts.append(body)
+            if closed:
+                tokens.append((T_KEY, "".join(self._key_parts), self._token_start))
+                self._key_parts = []
+                self.state = S_COLON
+                return i
+            self._pending = text[i:]
+            return n
+        if state == S_IN_NUMBER:
+            j = _NUMBER_RUN.match(text).end()  # type: ignore[union-attr]
+            if j:
+                self._number_parts.append(text[:j])
+                self._number_len += j
+                if self._number_len > self.max_buffer:
+                    self._limit_buffer(base + j)
+            if j == n:
+                self._check_number_prefix("".join(self._number_parts), self._token_start)
+                return n
+            parts = self._number_parts
+            if len(parts) == 1 and parts[0] == "-" and text[j] == "I":
+                # '-' then 'Infinity' in the next chunk: it was a literal after all.
+                self._number_parts = []
+                self.state = S_VALUE
+                return self._literal("-" + text, 0, base - 1, tokens) - 1
+            self._end_number(tokens, base + j)
+            return j
+        # S_IN_LITERAL: the held-back letters are already at the front of text.
+        self.state = S_VALUE
+        return self._literal(text, 0, base, tokens)
+
+    def _end_number(self, tokens: list[tuple[Any, ...]], end: int) -> None:
+        parts = self._number_parts
+        self._number_parts = []
+        tokens.append(self._number("".join(parts), self._token_start, end))
+        self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
+
+    # -- strings ----------------------------------------------------------------------------
+
+    def _string_body(self, text: str, i: int, base: int) -> tuple[str, int, bool]:
+        """Decode string characters from ``text[i]`` on.
+
+        Returns ``(decoded, end, closed)``: ``end`` is past the closing quote when ``closed``,
+        else the start of an escape held back for the next chunk (``len(text)`` if none).
+        """
+        n = len(text)
+        parts: list[str] = []
+        search = _STRING_STOP.search
+        start = i
+        while True:
+            m = search(text, i)
+            if m is None:
+                parts.append(text[i:])
+                i = n
+                break
+            j = m.start()
+            if j > i:
+                parts.append(text[i:j])
+            c = text[j]
+            if c == '"':
+                i = j + 1
+                self._count_string(j - start, base + j)
+                return "".join(parts), i, True
+            if c != "\\":
+                self._fail(
+                    "control_character",
+                    f"invalid control character {c!r} in string (escape it)",
+                    base + j,
+                )
+            if j + 1 >= n:
+                i = j  # a lone backslash: hold it back
+                break
+            e = text[j + 1]
+            if e != "u":
+                r = _ESCAPES.get(e)
+                if r is None:
+                    self._fail("invalid_escape", f"invalid escape '\\{e}' in string", base + j)
+                parts.append(r)  # type: ignore[arg-type]
+                i = j + 2
+                continue
+            digits = text[j + 2 : j + 6]
+            if len(digits) < 4:
+                if _HEX_PREFIX.fullmatch(digits) is None:
+                    self._fail("invalid_escape", "invalid \\uXXXX escape in string", base + j)
+                i = j  # '\u' and fewer than four digits so far: hold back
+                break
+            if _HEX4.fullmatch(digits) is None:
+                self._fail("invalid_escape", "invalid \\uXXXX escape in string", base + j)
+            code = int(digits, 16)
+            i = j + 6
+            if 0xD800 <= code <= 0xDBFF:
+                # A high surrogate pairs with a directly following \uDC00-\uDFFF escape, as in
+                # json.loads; until the next six characters are here we cannot tell.
+                follow = text[i : i + 6]
+                if (
+                    len(follow) < 6
+                    and "\\u".startswith(follow[:2])
+                    and _HEX_PREFIX.fullmatch(follow[2:])
+                ):
+                    i = j
+                    break
+                if follow[:2] == "\\u" and _HEX4.fullmatch(follow[2:]):
+                    low = int(follow[2:], 16)
+                    if 0xDC00 <= low <= 0xDFFF:
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        i += 6
+            parts.append(chr(code))
+        body = "".join(parts)
+        self._count_string(i - start, base + i)
+        return body, i, False
+
+    def _count_string(self, added: int, end: int) -> None:
+        self._string_len += added
+        if self._string_len > self.max_string:
+            self._store_limit_string(end)
+            raise self._stored()
+
+    # -- numbers and literals ---------------------------------------------------------------
+
+    def _number(self, run: str, pos: int, end: int) -> tuple[Any, ...]:
+        m = _NUMBER.fullmatch(run)
+        if m is None:
+            self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
+        if m.lastindex is None:  # type: ignore[union-attr]
+            try:
+                return (T_SCALAR, int(run), pos, end)
+            except ValueError:
+                self._fail(
+                    "number_too_long", f"integer with {len(run)} digits exceeds the limit", pos
+                )
+        return (T_SCALAR, float(run), pos, end)
+
+    def _check_number_prefix(self, run: str, pos: int) -> None:
+        if _NUMBER_PREFIX.fullmatch(run) is None:
+            self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
+
+    def _literal(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
+        """Read the literal starting at ``text[i]``; return the index after it."""
+        word = _LITERALS[text[i]]
+        end = i + len(word)
+        if text.startswith(word, i):
+            if word[0] in "NI-" and not self.allow_nan:
+                self._fail(
+                    "nan_not_allowed", f"{word} is not valid JSON (allow_nan=False)", base + i
+                )
+            tokens.append((T_SCALAR, _LITERAL_VALUES[word], base + i, base + end))
+            self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
+            return end
+        rest = text[i:end]
+        if len(rest) < len(word) and word.startswith(rest):
+            self._pending = rest  # the chunk ended inside the word
+            self.state = S_IN_LITERAL
+            return len(text)
+        bad = next(k for k in range(len(rest)) if rest[k] != word[k])
+        self._fail(
+            "invalid_literal",
+            f"invalid literal: expected {word!r}, found {_show(text, i + bad)}",
+            base + i + bad,
+        )
+        return 0  # unreachable: _fail raises
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def _expected_comma(self, text: str, i: int, base: int) -> None:
+        name, closer = ("object", "}") if self.stack[-1] == OBJECT else ("array", "]")
+        found = _show(text, i)
+        self._fail(
+            "expected_comma_or_end",
+            f"expected ',' or '{closer}' after {name} value, found {found}",
+            base + i,
+        )
+
+    def _expected_value(self, text: str, i: int, base: int, state: int) -> None:
+        c = text[i]
+        if c in "]}" and state == S_VALUE and self.stack and self.stack[-1] == ARRAY:
+            self._fail("trailing_comma", f"expected a value after ',', found {c!r}", base + i)
+        if c in "+.":
+            self._fail("invalid_number", f"a JSON number cannot begin with {c!r}", base + i)
+        self._fail("expected_value", f"expected a JSON value, found {_show(text, i)}", base + i)
+
+    def _limit_depth(self, pos: int) -> None:
+        self._store(
+            LimitExceeded, "max_depth", f"nesting deeper than max_depth={self.max_depth}", pos
+        )
+        raise self._stored()
+
+    def _store_limit_string(self, end: int) -> None:
+        """The open string or key passed max_string; ``end`` is just after its last character."""
+        over = self._string_len - self.max_string
+        msg = f"string longer than max_string={self.max_string} characters"
+        self._store(LimitExceeded, "max_string", msg, end - over)
+
+    def _limit_buffer(self, pos: int) -> None:
+        msg = f"unfinished number longer than max_buffer={self.max_buffer} characters"
+        self._store(LimitExceeded, "max_buffer", msg, pos)
+        raise self._stored()
+
+    def _incomplete(self, kind: str, msg: str) -> None:
+        """Input ended too early: the error is reported where it ended."""
+        self._store(IncompleteJSONError, kind, msg, self._pos)
+
+    def _fail(self, kind: str, msg: str, pos: int) -> None:
+        self._store(ParseError, kind, msg, pos)
+        raise self._stored()
+
+    def _stored(self) -> ParseError:
+        assert self.error is not None
+        return self.error
+
+    def _store(self, cls: type[ParseError], kind: str, msg: str, pos: int) -> None:
+        """Build the error at absolute position ``pos`` and poison the tokenizer with it.
+
+        ``pos`` lies in the current chunk or in the held-back text before it, which never
+        holds a newline and is all ASCII; so the counts kept per chunk give line, column and
+        byte position without reading old text.
+        """
+        if self.error is not None:
+            return
+        chunk = self._chunk
+        offset = pos - self._pos  # index of pos in the current chunk
+        lines, line_start = self._lines, self._line_start
+        if offset > 0:
+            k = chunk.count("\n", 0, offset)
+            if k:
+                lines += k
+                line_start = self._pos + chunk.rfind("\n", 0, offset) + 1
+        err = cls(msg, pos, lines + 1, pos - line_start + 1, kind)
+        if self._decoder is not None:
+            # _bytes_done counts the bytes up to the end of the current chunk.
+            tail = chunk[offset:] if offset > 0 else chunk
+            err.byte_pos = self._bytes_done - len(tail.encode("utf-8", "surrogatepass"))
+            if offset < 0:
+                err.byte_pos += offset
+        self.error = err
