@@ -133,7 +133,7 @@ class Tokenizer:
         self.state = S_VALUE
         self.documents = 0  # top-level values begun
         self._pending = ""  # held-back text, re-read before the next chunk
-        self._pos = 0  # absolute position of the next chunk's first character
+        self.consumed = 0  # characters fed so far (during a feed: before the current chunk)
         self._token_start = 0  # absolute position where the open string/key/number began
         self._string_len = 0  # characters of the open string or key so far
         self._key_parts: list[str] = []
@@ -144,7 +144,7 @@ class Tokenizer:
         self._line_start = 0
         self._decoder: codecs.IncrementalDecoder | None = None  # set by the first bytes chunk
         self._bytes_done = 0  # bytes decoded into characters so far
-        self._chunk = ""  # the current chunk's text, for line/column/byte positions of an error
+        self.last_text = ""  # the last chunk's text (decoded, for bytes); errors read it
 
     # -- input ------------------------------------------------------------------------------
 
@@ -165,11 +165,11 @@ class Tokenizer:
         # (A string body holds no raw newline, so the line counts need no update.)
         if self.state == S_IN_STRING and not self._pending and _STRING_STOP.search(chunk) is None:
             n = len(chunk)
-            self._pos += n
+            self.last_text = chunk
             self._string_len += n
             if self._string_len > self.max_string:
-                self._chunk = chunk
-                self._store_limit_string(self._pos)
+                self._store_limit_string(self.consumed + n)
+            self.consumed += n
             return [(T_STRING_PART, chunk)] if n else []
         return self._feed(chunk)
 
@@ -177,17 +177,17 @@ class Tokenizer:
         """End of input: return the last tokens, or raise if the text is truncated."""
         if self.error is not None:
             raise self.error
-        self._chunk = ""
+        self.last_text = ""
         if self._decoder is not None:
             try:
                 self._decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 self._store(
-                    ParseError, "invalid_utf8", "invalid UTF-8: truncated sequence", self._pos
+                    ParseError, "invalid_utf8", "invalid UTF-8: truncated sequence", self.consumed
                 )
                 raise self._stored() from None
         tokens: list[tuple[Any, ...]] = []
-        pos = self._pos
+        pos = self.consumed
         state = self.state
         if state == S_IN_NUMBER:
             if _NUMBER.fullmatch("".join(self._number_parts)) is None:
@@ -227,7 +227,7 @@ class Tokenizer:
             )
         decoder = self._decoder
         if decoder is None:
-            if self._pos:
+            if self.consumed:
                 raise TypeError("cannot mix bytes and str chunks in one stream")
             decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
         held = decoder.getstate()[0]
@@ -241,11 +241,11 @@ class Tokenizer:
             text = (held + data)[: exc.start].decode("utf-8")
             self._bytes_done += exc.start
             bad = (str(exc.reason), self._bytes_done)
-        if self._pos == 0 and text[:1] == "\ufeff":
+        if self.consumed == 0 and text[:1] == "\ufeff":
             text = text[1:]  # a leading BOM, as json.loads(bytes) skips it
         tokens = self._feed_text(text)
         if bad is not None and self.error is None:
-            self._store(ParseError, "invalid_utf8", f"invalid UTF-8 ({bad[0]})", self._pos)
+            self._store(ParseError, "invalid_utf8", f"invalid UTF-8 ({bad[0]})", self.consumed)
             self._stored().byte_pos = bad[1]
         return tokens
 
@@ -255,8 +255,8 @@ class Tokenizer:
         pending = self._pending
         text = pending + chunk if pending else chunk
         self._pending = ""
-        self._chunk = chunk
-        base = self._pos - len(pending)  # absolute position of text[0]
+        self.last_text = chunk
+        base = self.consumed - len(pending)  # absolute position of text[0]
         n = len(text)
         tokens: list[tuple[Any, ...]] = []
         append = tokens.append
@@ -421,8 +421,8 @@ class Tokenizer:
         newlines = chunk.count("\n")
         if newlines:
             self._lines += newlines
-            self._line_start = self._pos + chunk.rfind("\n") + 1
-        self._pos += len(chunk)
+            self._line_start = self.consumed + chunk.rfind("\n") + 1
+        self.consumed += len(chunk)
 
     # -- tokens cut by a chunk boundary -----------------------------------------------------
 
@@ -641,7 +641,7 @@ class Tokenizer:
 
     def _incomplete(self, kind: str, msg: str) -> None:
         """Input ended too early: the error is reported where it ended."""
-        self._store(IncompleteJSONError, kind, msg, self._pos)
+        self._store(IncompleteJSONError, kind, msg, self.consumed)
 
     def _fail(self, kind: str, msg: str, pos: int) -> None:
         self._store(ParseError, kind, msg, pos)
@@ -660,14 +660,14 @@ class Tokenizer:
         """
         if self.error is not None:
             return
-        chunk = self._chunk
-        offset = pos - self._pos  # index of pos in the current chunk
+        chunk = self.last_text
+        offset = pos - self.consumed  # index of pos in the current chunk
         lines, line_start = self._lines, self._line_start
         if offset > 0:
             k = chunk.count("\n", 0, offset)
             if k:
                 lines += k
-                line_start = self._pos + chunk.rfind("\n", 0, offset) + 1
+                line_start = self.consumed + chunk.rfind("\n", 0, offset) + 1
         err = cls(msg, pos, lines + 1, pos - line_start + 1, kind)
         if self._decoder is not None:
             # _bytes_done counts the bytes up to the end of the current chunk.
