@@ -169,7 +169,8 @@ class Tokenizer:
             self._string_len += n
             if self._string_len > self.max_string:
                 self._store_limit_string(self.consumed + n)
-            self.consumed += n
+                n = 0  # nothing past the limit is returned
+            self.consumed += len(chunk)
             return [(T_STRING_PART, chunk)] if n else []
         return self._feed(chunk)
 
