@@ -33,7 +33,6 @@ from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
-    T_BEGIN_ARRAY,
     T_BEGIN_OBJECT,
     T_END_ARRAY,
     T_END_OBJECT,
@@ -104,6 +103,7 @@ class Parser:
             max_string=max_string,
             max_buffer=max_buffer,
         )
+        self._tokenize = self._tokenizer.feed
         self._root: Any = MISSING
         self._containers: list[Any] = []  # the open dicts and lists, outermost first
         # Per open container, the slot being filled: the key (None before the first key)
@@ -123,24 +123,30 @@ class Parser:
     def value(self) -> Any:
         """The current snapshot (see the class docstring for what reading it costs)."""
         if self._string_stale:
-            self._refresh_string()
+            self._show_string()
         return self._root
 
     def feed(self, chunk: str | bytes) -> list[Event]:
         """Parse one more chunk; return the events it completes."""
         if self._error is not None:
             raise self._error
-        tokenizer = self._tokenizer
-        tokens = tokenizer.feed(chunk)
-        if tokens:
+        tokens = self._tokenize(chunk)
+        if len(tokens) == 1 and tokens[0][0] == T_STRING_PART:
+            # The most frequent case while an LLM writes prose, kept out of _apply's loop.
+            text = tokens[0][1]
+            self._string_parts.append(text)
+            self._string_stale = self._changed = True
+            events: list[Event] = [StringDelta(self._string_path, text, self._document)]
+        elif tokens:
             events = self._apply(tokens)
         else:
             events = []
             self._changed = False
-        if tokenizer.error is not None:
-            self._fail(tokenizer.error)
+        error = self._tokenizer.error
+        if error is not None:
+            self._fail(error)
             if not events:
-                raise tokenizer.error
+                raise error
         return events
 
     def close(self) -> list[Event]:
@@ -165,10 +171,11 @@ class Parser:
             err.partial = self.value
         self._error = err
 
-    def _refresh_string(self) -> None:
+    def _show_string(self) -> None:
+        """Put the open string, joined from its parts, into the snapshot."""
         parts = self._string_parts
-        text = "".join(parts) if len(parts) > 1 else parts[0]
-        parts[:] = [text]
+        text = "".join(parts)
+        parts[:] = (text,)
         parent = self._string_parent
         if parent is None:
             self._root = text
@@ -199,10 +206,16 @@ class Parser:
         changed = False
         for token in tokens:
             kind = token[0]
+            if kind == T_STRING_PART:  # the most frequent token while an LLM writes prose
+                text = token[1]
+                self._string_parts.append(text)
+                self._string_stale = changed = True
+                emit(StringDelta(self._string_path, text, self._document))
+                continue
             if kind == T_KEY:
                 path[-1] = token[1]
                 continue
-            if kind == T_END_OBJECT or kind == T_END_ARRAY:
+            if kind in (T_END_OBJECT, T_END_ARRAY):
                 # The container was visible already: completion changes no snapshot.
                 path.pop()
                 emit(ValueCompleted(tuple(path), containers.pop(), self._document))
@@ -219,11 +232,6 @@ class Parser:
                 if text:
                     emit(StringDelta(where, text, self._document))
                 emit(ValueCompleted(where, text, self._document))
-            elif kind == T_STRING_PART:
-                text = token[1]
-                self._string_parts.append(text)
-                self._string_stale = True
-                emit(StringDelta(self._string_path, text, self._document))
             elif kind == T_STRING_START:
                 text = token[1]
                 attach(text)
@@ -240,7 +248,7 @@ class Parser:
                 text = token[1]
                 parts = self._string_parts
                 parts.append(text)
-                self._refresh_string()
+                self._show_string()
                 self._string_parts = []
                 if text:
                     emit(StringDelta(self._string_path, text, self._document))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from ._errors import IncompleteJSONError, LimitExceeded, ParseError
@@ -72,6 +73,7 @@ WHITESPACE = " \t\r\n"
 _NON_WHITESPACE = re.compile(r"[^ \t\r\n]")
 # What ends a run of plain string characters: a quote, a backslash or a control character.
 _STRING_STOP = re.compile(r'["\\\x00-\x1f]')
+_NUMBER_CHARS = "-+.eE0123456789"
 _NUMBER_RUN = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 # Every prefix of a valid number; a run that is not one can never become valid.
@@ -144,35 +146,10 @@ class Tokenizer:
         self._line_start = 0
         self._decoder: codecs.IncrementalDecoder | None = None  # set by the first bytes chunk
         self._bytes_done = 0  # bytes decoded into characters so far
+        self._bad_utf8: str | None = None  # why the last bytes chunk was not UTF-8
         self.last_text = ""  # the last chunk's text (decoded, for bytes); errors read it
 
     # -- input ------------------------------------------------------------------------------
-
-    def feed(self, chunk: str | bytes) -> list[tuple[Any, ...]]:
-        """Tokenize one more chunk; return the tokens it completes.
-
-        On bad input the tokens before the error are returned and ``error`` is set; the next
-        call raises it.
-        """
-        if self.error is not None:
-            raise self.error
-        if type(chunk) is not str or self._decoder is not None:
-            return self._feed_bytes(chunk)
-        return self._feed_text(chunk)
-
-    def _feed_text(self, chunk: str) -> list[tuple[Any, ...]]:
-        # Fast path: a chunk wholly inside a string body is one search and one token.
-        # (A string body holds no raw newline, so the line counts need no update.)
-        if self.state == S_IN_STRING and not self._pending and _STRING_STOP.search(chunk) is None:
-            n = len(chunk)
-            self.last_text = chunk
-            self._string_len += n
-            if self._string_len > self.max_string:
-                self._store_limit_string(self.consumed + n)
-                n = 0  # nothing past the limit is returned
-            self.consumed += len(chunk)
-            return [(T_STRING_PART, chunk)] if n else []
-        return self._feed(chunk)
 
     def close(self) -> list[tuple[Any, ...]]:
         """End of input: return the last tokens, or raise if the text is truncated."""
@@ -217,8 +194,12 @@ class Tokenizer:
             raise self.error
         return tokens
 
-    def _feed_bytes(self, chunk: Any) -> list[tuple[Any, ...]]:
-        """Decode a bytes chunk incrementally (a split UTF-8 sequence waits for its rest)."""
+    def _decode(self, chunk: Any) -> str:
+        """Decode a bytes chunk incrementally (a split UTF-8 sequence waits for its rest).
+
+        Invalid UTF-8 yields the text before it and sets ``_bad_utf8``, which ``feed``
+        reports after tokenizing that text, so nothing before the bad byte is lost.
+        """
         if not isinstance(chunk, (bytes, bytearray, memoryview)):
             if isinstance(chunk, str):
                 raise TypeError("cannot mix bytes and str chunks in one stream")
@@ -233,26 +214,50 @@ class Tokenizer:
             decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
         held = decoder.getstate()[0]
         data = bytes(chunk)
-        bad: tuple[str, int] | None = None
         try:
             text: str = decoder.decode(data)
             self._bytes_done += len(held) + len(data) - len(decoder.getstate()[0])
         except UnicodeDecodeError as exc:
-            # Tokenize the valid bytes before the bad one, so nothing before it is lost.
             text = (held + data)[: exc.start].decode("utf-8")
             self._bytes_done += exc.start
-            bad = (str(exc.reason), self._bytes_done)
+            self._bad_utf8 = str(exc.reason)
         if self.consumed == 0 and text[:1] == "\ufeff":
             text = text[1:]  # a leading BOM, as json.loads(bytes) skips it
-        tokens = self._feed_text(text)
-        if bad is not None and self.error is None:
-            self._store(ParseError, "invalid_utf8", f"invalid UTF-8 ({bad[0]})", self.consumed)
-            self._stored().byte_pos = bad[1]
-        return tokens
+        return text
+
+    def _store_bad_utf8(self) -> None:
+        """Invalid UTF-8 ended the last chunk, after the valid text before it was tokenized."""
+        if self.error is None:
+            msg = f"invalid UTF-8 ({self._bad_utf8})"
+            self._store(ParseError, "invalid_utf8", msg, self.consumed)
+            self._stored().byte_pos = self._bytes_done
 
     # -- the hot loop -----------------------------------------------------------------------
 
-    def _feed(self, chunk: str) -> list[tuple[Any, ...]]:
+    def feed(self, chunk: str | bytes) -> list[tuple[Any, ...]]:
+        """Tokenize one more chunk; return the tokens it completes.
+
+        On bad input the tokens before the error are returned and ``error`` is set; the next
+        call raises it.
+        """
+        if self.error is not None:
+            raise self.error
+        if type(chunk) is not str or self._decoder is not None:
+            chunk = self._decode(chunk)
+        state = self.state
+        if state == S_IN_STRING and not self._pending and _STRING_STOP.search(chunk) is None:
+            # Fast path: a chunk wholly inside a string body is one search and one token.
+            # (A string body holds no raw newline, so the line counts need no update.)
+            n = len(chunk)
+            self.last_text = chunk
+            self._string_len += n
+            if self._string_len > self.max_string:
+                self._store_limit_string(self.consumed + n)
+                n = 0  # nothing past the limit is returned
+            self.consumed += len(chunk)
+            if self._bad_utf8 is not None:
+                self._store_bad_utf8()
+            return [(T_STRING_PART, chunk)] if n else []
         pending = self._pending
         text = pending + chunk if pending else chunk
         self._pending = ""
@@ -262,7 +267,6 @@ class Tokenizer:
         tokens: list[tuple[Any, ...]] = []
         append = tokens.append
         stack = self.stack
-        state = self.state
         i = 0
         try:
             if state >= S_IN_STRING:
@@ -331,6 +335,17 @@ class Tokenizer:
                         state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                         i += 1
                     elif "0" <= c <= "9" or c == "-":
+                        m = _NUMBER.match(text, i)
+                        if m is not None:
+                            j = m.end()
+                            # A short number with a delimiter after it is complete: one match.
+                            if j < n and text[j] not in _NUMBER_CHARS and j - i < 19:
+                                number = text[i:j]
+                                value = float(number) if m.lastindex else int(number)
+                                append((T_SCALAR, value, base + i, base + j))
+                                i = j
+                                state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                                continue
                         m = _NUMBER_RUN.match(text, i)
                         j = m.end()  # type: ignore[union-attr]
                         if j == n:
@@ -375,7 +390,11 @@ class Tokenizer:
                                 raise self._stored()
                             append((T_KEY, text[i + 1 : j], base + i))
                             i = j + 1
-                            state = S_COLON
+                            if text[i : i + 1] == ":":  # the usual '"key":' in one step
+                                i += 1
+                                state = S_VALUE
+                            else:
+                                state = S_COLON
                         else:
                             self._token_start = base + i
                             self._string_len = 0
@@ -414,16 +433,15 @@ class Tokenizer:
         except ParseError:
             pass  # stored in self.error by _fail; the tokens before it stand
         self.state = state
-        self._advance(chunk)
-        return tokens
-
-    def _advance(self, chunk: str) -> None:
-        """Account for a consumed chunk: absolute position and newline counts."""
+        # Account for the chunk: absolute position and newline counts.
         newlines = chunk.count("\n")
         if newlines:
             self._lines += newlines
             self._line_start = self.consumed + chunk.rfind("\n") + 1
         self.consumed += len(chunk)
+        if self._bad_utf8 is not None:
+            self._store_bad_utf8()
+        return tokens
 
     # -- tokens cut by a chunk boundary -----------------------------------------------------
 
@@ -488,6 +506,29 @@ class Tokenizer:
         Returns ``(decoded, end, closed)``: ``end`` is past the closing quote when ``closed``,
         else the start of an escape held back for the next chunk (``len(text)`` if none).
         """
+        m = _STRING_STOP.search(text, i)
+        if m is None:  # no end in sight: all of it is string
+            self._count_string(len(text) - i, base + len(text))
+            return text[i:], len(text), False
+        j = m.start()
+        if text[j] == '"':  # no escape before the end: a slice
+            self._count_string(j - i, base + j)
+            return text[i:j], j + 1, True
+        if text[j] == "\\" and text.find('"', j + 1) != -1:
+            # Escapes and maybe the end: the stdlib's C scanner decodes exactly as json.loads
+            # does.  If the string does not end here after all, or is invalid, the loop
+            # below reads it again, so each character is still read a bounded number of times.
+            try:
+                body, end = scanstring(text, i)
+            except ValueError:
+                pass
+            else:
+                self._count_string(end - 1 - i, base + end - 1)
+                return body, end, True
+        return self._decode_string(text, i, base)
+
+    def _decode_string(self, text: str, i: int, base: int) -> tuple[str, int, bool]:
+        """``_string_body`` the slow way: escapes one by one, holding back a split one."""
         n = len(text)
         parts: list[str] = []
         search = _STRING_STOP.search
