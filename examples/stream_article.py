@@ -50,8 +50,10 @@ def main() -> None:
             time.sleep(args.delay)
     for event in parser.close():
         show(event)
-    print(f"\n{chunks} chunks, {len(text)} characters; final value equals json.loads: "
-          f"{parser.value == json.loads(text)}")
+    print(
+        f"\n{chunks} chunks, {len(text)} characters; final value equals json.loads: "
+        f"{parser.value == json.loads(text)}"
+    )
 
 
 def show(event: unspool.Event) -> None:

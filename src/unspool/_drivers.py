@@ -85,10 +85,10 @@ def iter_partial(chunks: Iterable[Chunk], **options: Any) -> Iterator[Any]:
     with _owned(chunks) as source:
         for chunk in source:
             parser.feed(chunk)
-            if parser._changed:
+            if parser.changed:
                 yield parser.value
         parser.close()
-        if parser._changed:
+        if parser.changed:
             yield parser.value
 
 
@@ -98,8 +98,8 @@ async def aiter_partial(chunks: AsyncIterable[Chunk], **options: Any) -> AsyncIt
     async with _aowned(chunks) as source:
         async for chunk in source:
             parser.feed(chunk)
-            if parser._changed:
+            if parser.changed:
                 yield parser.value
         parser.close()
-        if parser._changed:
+        if parser.changed:
             yield parser.value

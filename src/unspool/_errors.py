@@ -16,7 +16,6 @@ from ._path import Path, pointer
 # The fixed vocabulary of ParseError.kind, one line each.
 KINDS = frozenset(
     {
-        "unexpected_character",  # a character that cannot start or continue anything here
         "expected_value",  # a value was required (after ':', ',' or at the start)
         "expected_key",  # an object key (a string) was required
         "expected_colon",  # ':' was required after an object key
@@ -34,6 +33,7 @@ KINDS = frozenset(
         "eof_in_number",  # input ended inside a number that is not complete
         "eof_in_literal",  # input ended inside true/false/null
         "eof_in_container",  # input ended with an array or object still open
+        "token_limit",  # the model stopped at its token limit (raised by the adapters)
         "empty_input",  # input ended before any value
         "max_depth",  # nesting deeper than max_depth
         "max_string",  # one string or key longer than max_string

@@ -126,6 +126,14 @@ class Parser:
             self._show_string()
         return self._root
 
+    @property
+    def changed(self) -> bool:
+        """Whether the last ``feed`` or ``close`` changed the snapshot.
+
+        Whitespace, half a number or an object key alone change nothing visible.
+        """
+        return self._changed
+
     def feed(self, chunk: str | bytes) -> list[Event]:
         """Parse one more chunk; return the events it completes."""
         if self._error is not None:
