@@ -73,6 +73,7 @@ WHITESPACE = " \t\r\n"
 _NON_WHITESPACE = re.compile(r"[^ \t\r\n]")
 # What ends a run of plain string characters: a quote, a backslash or a control character.
 _STRING_STOP = re.compile(r'["\\\x00-\x1f]')
+_NEXT_KEY = re.compile(r'[,][ \t\r\n]*"([^"\\\x00-\x1f]*)":[ \t\r\n]*')
 _NUMBER_CHARS = "-+.eE0123456789"
 _NUMBER_RUN = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -282,8 +283,19 @@ class Tokenizer:
                     c = text[i]
                 if state == S_COMMA_OR_CLOSE:
                     if c == ",":
-                        state = S_KEY if stack[-1] == OBJECT else S_VALUE
-                        i += 1
+                        if stack[-1] == ARRAY:
+                            state = S_VALUE
+                            i += 1
+                            continue
+                        # The usual ', "key": ' in one match; anything else goes step by step.
+                        m = _NEXT_KEY.match(text, i)
+                        if m is None or m.end(1) - m.start(1) > self.max_string:
+                            state = S_KEY
+                            i += 1
+                            continue
+                        append((T_KEY, m.group(1), base + m.start(1) - 1))
+                        i = m.end()
+                        state = S_VALUE
                     elif _CLOSERS.get(c) == stack[-1]:
                         stack.pop()
                         append((T_END_OBJECT if c == "}" else T_END_ARRAY, base + i))
@@ -365,6 +377,13 @@ class Tokenizer:
                             i = j
                             state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                     elif c in _LITERALS:
+                        word = _LITERALS[c]
+                        if c in "tfn" and text.startswith(word, i):  # true, false, null: whole
+                            j = i + len(word)
+                            append((T_SCALAR, _LITERAL_VALUES[word], base + i, base + j))
+                            i = j
+                            state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                            continue
                         self.state = state
                         i = self._literal(text, i, base, tokens)
                         state = self.state
