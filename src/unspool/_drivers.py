@@ -13,6 +13,7 @@ from typing import Any
 
 from ._events import Event
 from ._parser import Parser
+from ._splitter import Splitter
 
 Chunk = str | bytes
 
@@ -81,7 +82,7 @@ def iter_partial(chunks: Iterable[Chunk], **options: Any) -> Iterator[Any]:
 
     The snapshot is live (see ``Parser``): ``copy.deepcopy`` one you want to keep.
     """
-    parser = Parser(**options)
+    parser = Parser(events=False, **options)
     with _owned(chunks) as source:
         for chunk in source:
             parser.feed(chunk)
@@ -94,7 +95,7 @@ def iter_partial(chunks: Iterable[Chunk], **options: Any) -> Iterator[Any]:
 
 async def aiter_partial(chunks: AsyncIterable[Chunk], **options: Any) -> AsyncIterator[Any]:
     """The async twin of ``iter_partial``."""
-    parser = Parser(**options)
+    parser = Parser(events=False, **options)
     async with _aowned(chunks) as source:
         async for chunk in source:
             parser.feed(chunk)
@@ -103,3 +104,29 @@ async def aiter_partial(chunks: AsyncIterable[Chunk], **options: Any) -> AsyncIt
         parser.close()
         if parser.changed:
             yield parser.value
+
+
+def iter_objects(chunks: Iterable[Chunk], at: str | None = None, **options: Any) -> Iterator[Any]:
+    """Yield each item the moment it closes: the elements of the array at ``at``, or each
+    document (see ``Splitter``).
+
+    ``options`` are passed to ``Splitter`` (``on_error``, ``with_raw``, ``allow_nan``, limits).
+    """
+    splitter = Splitter(at, **options)
+    with _owned(chunks) as source:
+        for chunk in source:
+            yield from splitter.feed(chunk)
+        yield from splitter.close()
+
+
+async def aiter_objects(
+    chunks: AsyncIterable[Chunk], at: str | None = None, **options: Any
+) -> AsyncIterator[Any]:
+    """The async twin of ``iter_objects``."""
+    splitter = Splitter(at, **options)
+    async with _aowned(chunks) as source:
+        async for chunk in source:
+            for item in splitter.feed(chunk):
+                yield item
+        for item in splitter.close():
+            yield item

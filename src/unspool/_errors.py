@@ -69,8 +69,9 @@ class ParseError(UnspoolError, ValueError):
         self.lineno = lineno
         self.colno = colno
         self.kind = kind
-        self.path = path  # filled in by the layer that knows it (the parser)
+        self.path = path  # filled in by the layer that knows it (the parser, the splitter)
         self.byte_pos = byte_pos
+        self.index: int | None = None  # the splitter's item number, when it knows it
 
     def __str__(self) -> str:
         text = f"{self.msg}: line {self.lineno} column {self.colno} (char {self.pos})"

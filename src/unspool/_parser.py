@@ -33,6 +33,13 @@ from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
+    S_IN_KEY,
+    S_IN_LITERAL,
+    S_IN_NUMBER,
+    S_KEY,
+    S_KEY_OR_CLOSE,
+    S_VALUE,
+    S_VALUE_OR_CLOSE,
     T_BEGIN_OBJECT,
     T_END_ARRAY,
     T_END_OBJECT,
@@ -68,6 +75,11 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
+# Tokenizer states in which the value being read is not attached to the snapshot yet.
+_BEFORE_ATTACHED_VALUE = frozenset({S_VALUE, S_VALUE_OR_CLOSE, S_IN_NUMBER, S_IN_LITERAL})
+# Tokenizer states in which an object's next key is being read.
+_IN_KEY_POSITION = frozenset({S_KEY, S_KEY_OR_CLOSE, S_IN_KEY})
+
 
 class Parser:
     """Parse one JSON document (or, with ``multiple=True``, a stream of them) chunk by chunk.
@@ -85,6 +97,11 @@ class Parser:
 
     On bad input the events before the error are returned first and the error is raised by
     the next ``feed`` or ``close``; every later call raises it again.
+
+    ``events=False`` builds the snapshot only (``feed`` and ``close`` return ``[]``): cheaper
+    per chunk, and linear even for absurd nesting, where the event paths of n nested values
+    hold O(n^2) items.  ``iter_partial`` uses it.  ``multiple``, ``allow_nan`` and the limits
+    (``max_depth=None`` lifts the nesting limit) are the ``Tokenizer``'s.
     """
 
     def __init__(
@@ -95,7 +112,9 @@ class Parser:
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         max_string: int = DEFAULT_MAX_STRING,
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        events: bool = True,
     ) -> None:
+        self._events = events
         self._tokenizer = Tokenizer(
             multiple=multiple,
             allow_nan=allow_nan,
@@ -144,7 +163,9 @@ class Parser:
             text = tokens[0][1]
             self._string_parts.append(text)
             self._string_stale = self._changed = True
-            events: list[Event] = [StringDelta(self._string_path, text, self._document)]
+            events: list[Event] = []
+            if self._events:
+                events.append(StringDelta(self._string_path, text, self._document))
         elif tokens:
             events = self._apply(tokens)
         else:
@@ -153,7 +174,7 @@ class Parser:
         error = self._tokenizer.error
         if error is not None:
             self._fail(error)
-            if not events:
+            if not tokens:  # else the tokens before the error are delivered first
                 raise error
         return events
 
@@ -173,11 +194,27 @@ class Parser:
 
     def _fail(self, err: ParseError) -> None:
         """Poison the parser with ``err``, adding what only the parser knows."""
-        path = self._path
-        err.path = tuple(p for p in path if p is not None and p != -1)
+        err.path = self._error_path()
         if isinstance(err, IncompleteJSONError):
             err.partial = self.value
         self._error = err
+
+    def _error_path(self) -> Path:
+        """The path of the value being read when the tokenizer stopped, whatever the chunking.
+
+        The slot of the innermost container names the last value attached; the tokenizer's
+        state says whether the error concerns that value, the next one, or a key.
+        """
+        path = list(self._path)
+        if not self._containers:
+            return ()
+        state = self._tokenizer.state
+        if type(self._containers[-1]) is list:
+            if state in _BEFORE_ATTACHED_VALUE:
+                path[-1] = len(self._containers[-1])
+        elif state in _IN_KEY_POSITION or path[-1] is None:
+            path.pop()
+        return tuple(path)
 
     def _show_string(self) -> None:
         """Put the open string, joined from its parts, into the snapshot."""
@@ -208,6 +245,7 @@ class Parser:
     def _apply(self, tokens: list[tuple[Any, ...]]) -> list[Event]:
         events: list[Event] = []
         emit = events.append
+        want = self._events
         path = self._path
         containers = self._containers
         attach = self._attach
@@ -218,39 +256,43 @@ class Parser:
                 text = token[1]
                 self._string_parts.append(text)
                 self._string_stale = changed = True
-                emit(StringDelta(self._string_path, text, self._document))
-                continue
-            if kind == T_KEY:
+                if want:
+                    emit(StringDelta(self._string_path, text, self._document))
+            elif kind == T_KEY:
                 path[-1] = token[1]
-                continue
-            if kind in (T_END_OBJECT, T_END_ARRAY):
+            elif kind in (T_END_OBJECT, T_END_ARRAY):
                 # The container was visible already: completion changes no snapshot.
                 path.pop()
-                emit(ValueCompleted(tuple(path), containers.pop(), self._document))
-                continue
-            changed = True
-            if kind == T_SCALAR:
+                container = containers.pop()
+                if want:
+                    emit(ValueCompleted(tuple(path), container, self._document))
+            elif kind == T_SCALAR:
                 value = token[1]
                 attach(value)
-                emit(ValueCompleted(tuple(path), value, self._document))
+                changed = True
+                if want:
+                    emit(ValueCompleted(tuple(path), value, self._document))
             elif kind == T_STRING:
                 text = token[1]
                 attach(text)
-                where = tuple(path)
-                if text:
-                    emit(StringDelta(where, text, self._document))
-                emit(ValueCompleted(where, text, self._document))
+                changed = True
+                if want:
+                    where = tuple(path)
+                    if text:
+                        emit(StringDelta(where, text, self._document))
+                    emit(ValueCompleted(where, text, self._document))
             elif kind == T_STRING_START:
                 text = token[1]
                 attach(text)
+                changed = True
                 self._string_parts = [text]
-                self._string_path = tuple(path)
+                self._string_path = tuple(path) if want else ()
                 if containers:
                     self._string_parent = containers[-1]
                     self._string_slot = path[-1]
                 else:
                     self._string_parent = None
-                if text:
+                if text and want:
                     emit(StringDelta(self._string_path, text, self._document))
             elif kind == T_STRING_END:
                 text = token[1]
@@ -258,18 +300,17 @@ class Parser:
                 parts.append(text)
                 self._show_string()
                 self._string_parts = []
-                if text:
-                    emit(StringDelta(self._string_path, text, self._document))
-                emit(ValueCompleted(self._string_path, parts[0], self._document))
-            elif kind == T_BEGIN_OBJECT:
-                container: Any = {}
+                if text:  # a bare closing quote changes nothing visible
+                    changed = True
+                    if want:
+                        emit(StringDelta(self._string_path, text, self._document))
+                if want:
+                    emit(ValueCompleted(self._string_path, parts[0], self._document))
+            else:  # T_BEGIN_OBJECT, T_BEGIN_ARRAY
+                container = {} if kind == T_BEGIN_OBJECT else []
                 attach(container)
+                changed = True
                 containers.append(container)
-                path.append(None)
-            else:  # T_BEGIN_ARRAY
-                container = []
-                attach(container)
-                containers.append(container)
-                path.append(-1)
+                path.append(None if kind == T_BEGIN_OBJECT else -1)
         self._changed = changed
         return events

@@ -98,7 +98,7 @@ _CLOSERS = {"}": OBJECT, "]": ARRAY}
 
 DEFAULT_MAX_DEPTH = 1000
 DEFAULT_MAX_STRING = 1 << 28  # characters in one string or key
-DEFAULT_MAX_BUFFER = 1 << 26  # characters held back for one unfinished token
+DEFAULT_MAX_BUFFER = 1 << 26  # characters of one number (held back until it is complete)
 
 
 def _show(text: str, i: int) -> str:
@@ -268,6 +268,8 @@ class Tokenizer:
         tokens: list[tuple[Any, ...]] = []
         append = tokens.append
         stack = self.stack
+        # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
+        short_number = min(18, self.max_buffer)
         i = 0
         try:
             if state >= S_IN_STRING:
@@ -351,7 +353,7 @@ class Tokenizer:
                         if m is not None:
                             j = m.end()
                             # A short number with a delimiter after it is complete: one match.
-                            if j < n and text[j] not in _NUMBER_CHARS and j - i < 19:
+                            if j < n and text[j] not in _NUMBER_CHARS and j - i <= short_number:
                                 number = text[i:j]
                                 value = float(number) if m.lastindex else int(number)
                                 append((T_SCALAR, value, base + i, base + j))
@@ -365,6 +367,8 @@ class Tokenizer:
                             self._token_start = base + i
                             self._number_parts = [text[i:]]
                             self._number_len = n - i
+                            if n - i > self.max_buffer:
+                                self._limit_buffer()
                             self._check_number_prefix(text[i:], base + i)
                             state = S_IN_NUMBER
                             i = n
@@ -495,7 +499,7 @@ class Tokenizer:
                 self._number_parts.append(text[:j])
                 self._number_len += j
                 if self._number_len > self.max_buffer:
-                    self._limit_buffer(base + j)
+                    self._limit_buffer()
             if j == n:
                 self._check_number_prefix("".join(self._number_parts), self._token_start)
                 return n
@@ -623,6 +627,9 @@ class Tokenizer:
     # -- numbers and literals ---------------------------------------------------------------
 
     def _number(self, run: str, pos: int, end: int) -> tuple[Any, ...]:
+        if len(run) > self.max_buffer:
+            self._token_start = pos
+            self._limit_buffer()
         m = _NUMBER.fullmatch(run)
         if m is None:
             self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
@@ -695,9 +702,10 @@ class Tokenizer:
         msg = f"string longer than max_string={self.max_string} characters"
         self._store(LimitExceeded, "max_string", msg, end - over)
 
-    def _limit_buffer(self, pos: int) -> None:
-        msg = f"unfinished number longer than max_buffer={self.max_buffer} characters"
-        self._store(LimitExceeded, "max_buffer", msg, pos)
+    def _limit_buffer(self) -> None:
+        """The number at ``_token_start`` is longer than max_buffer, whatever the chunking."""
+        msg = f"number longer than max_buffer={self.max_buffer} characters"
+        self._store(LimitExceeded, "max_buffer", msg, self._token_start + self.max_buffer)
         raise self._stored()
 
     def _incomplete(self, kind: str, msg: str) -> None:

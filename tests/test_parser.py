@@ -1,0 +1,254 @@
+"""``Parser``: snapshots, events, duplicate keys, ``multiple=True`` and deep nesting."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from strategies import assert_same, feed_all, walk
+
+from unspool import (
+    MISSING,
+    IncompleteJSONError,
+    LimitExceeded,
+    Parser,
+    StringDelta,
+    ValueCompleted,
+)
+
+CHUNKS = ['{"title": "Str', 'eams", "tags": ["a', '", "b"], "n": 4', "2}"]
+DOC = {"title": "Streams", "tags": ["a", "b"], "n": 42}
+
+
+def test_snapshot_sequence():
+    run = feed_all(CHUNKS)
+    assert run.snapshots == [
+        {"title": "Str"},
+        {"title": "Streams", "tags": ["a"]},
+        {"title": "Streams", "tags": ["a", "b"]},  # "n" waits until its number is complete
+        DOC,
+        DOC,  # close()
+    ]
+
+
+def test_events():
+    assert feed_all(CHUNKS).events == [
+        [StringDelta(("title",), "Str")],
+        [
+            StringDelta(("title",), "eams"),
+            ValueCompleted(("title",), "Streams"),
+            StringDelta(("tags", 0), "a"),
+        ],
+        [
+            ValueCompleted(("tags", 0), "a"),
+            StringDelta(("tags", 1), "b"),
+            ValueCompleted(("tags", 1), "b"),
+            ValueCompleted(("tags",), ["a", "b"]),
+        ],
+        [ValueCompleted(("n",), 42), ValueCompleted((), DOC)],
+        [],
+    ]
+
+
+def test_missing_until_a_value_begins():
+    parser = Parser()
+    assert parser.value is MISSING
+    assert parser.feed(" \n\t") == []
+    assert parser.value is MISSING
+    parser.feed("[")
+    assert parser.value == []
+
+
+def test_a_key_appears_together_with_its_value():
+    """Invariant 5: the first snapshot holding a key already holds its (typed) value."""
+    text = '{"s": "", "l": [], "o": {}, "n": 12, "t": true, "z": null}'
+    first_seen = {}
+    parser = Parser()
+    for i, char in enumerate(text):
+        parser.feed(char)
+        for key, value in parser.value.items():
+            first_seen.setdefault(key, (i, copy.deepcopy(value)))
+    assert {k: v for k, (_, v) in first_seen.items()} == json.loads(text)
+    # An atomic value shows once complete: the number when the ',' after it arrives.
+    assert first_seen["n"][0] == text.index("12") + 2
+    assert first_seen["t"][0] == text.index("true") + 3
+    assert first_seen["z"][0] == text.index("null") + 3
+
+
+def test_the_snapshot_is_live_and_updated_in_place():
+    """Reading value costs nothing for containers: the same objects grow (DESIGN section 6)."""
+    parser = Parser()
+    parser.feed('{"items": [{"a": 1}, ')
+    root, items = parser.value, parser.value["items"]
+    parser.feed('{"b": "x')
+    parser.feed('y"}], "n": 1}')
+    assert parser.value is root and root["items"] is items
+    assert root == {"items": [{"a": 1}, {"b": "xy"}], "n": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "a": 2}',
+        '{"a": [1, 2], "b": 0, "a": {"c": "x"}}',
+        '{"a": {"a": 1, "a": "z"}, "a": {"b": null}}',
+        '[{"k": "v", "k": "w", "j": 1, "k": []}]',
+        '{"a": "a long string", "b": 1, "a": ""}',
+    ],
+)
+def test_duplicate_keys_last_wins(chunker, text):
+    """Invariant 6: as json.loads (last value, first position)."""
+    expected = json.loads(text)
+    for chunks in chunker(text):
+        run = feed_all(chunks, snapshots=False)
+        assert run.error is None
+        assert_same(run.value, expected)
+
+
+# -- multiple=True ------------------------------------------------------------------------------
+
+MULTIPLE = [
+    ('{"a": 1}{"b": [2]}', [{"a": 1}, {"b": [2]}]),
+    ('{"a": 1}\n{"b": "x"}\n', [{"a": 1}, {"b": "x"}]),
+    ("[1]\r\n[2, 3]\n\n[]", [[1], [2, 3], []]),
+    ('"x""y" "z"', ["x", "y", "z"]),
+    ("1 2\n-3.5\t4e2", [1, 2, -3.5, 400.0]),
+    ("true false null", [True, False, None]),
+    ("truefalse", [True, False]),
+    ('null[]{}""', [None, [], {}, ""]),
+    ('1"a"', [1, "a"]),
+    ("", []),
+    (" \n ", []),
+]
+
+
+@pytest.mark.parametrize(("text", "documents"), MULTIPLE)
+def test_multiple_documents(chunker, text, documents):
+    for chunks in chunker(text):
+        run = feed_all(chunks, multiple=True)
+        assert run.error is None, run.error
+        roots = [
+            (e.document, e.value)
+            for e in run.all_events
+            if type(e) is ValueCompleted and e.path == ()
+        ]
+        assert_same(roots, list(enumerate(documents)))
+        numbers = [e.document for e in run.all_events]
+        assert numbers == sorted(numbers)
+        assert run.value == (documents[-1] if documents else MISSING)
+
+
+def test_multiple_value_is_the_current_document():
+    parser = Parser(multiple=True)
+    events = parser.feed('{"a": [1, "x"]}\n{"b": "y')
+    assert parser.value == {"b": "y"}
+    assert events[-1] == StringDelta(("b",), "y", document=1)
+    assert [e.document for e in events] == [0, 0, 0, 0, 0, 1]
+    parser.feed('"}\n[')
+    assert parser.value == []
+    assert parser.feed("]") == [ValueCompleted((), [], document=2)]
+    assert parser.close() == []
+
+
+def test_multiple_errors():
+    assert feed_all(['{"a": 1}\n{"b":'], multiple=True).error.kind == "eof_in_container"
+    assert feed_all(['{"a": 1} x'], multiple=True).error.kind == "expected_value"
+    err = feed_all(["[1] ]"], multiple=True).error
+    assert (err.kind, err.pos) == ("expected_value", 4)
+
+
+# -- deep nesting ---------------------------------------------------------------------------
+
+
+def depth(value):
+    """Nesting depth of a chain of single-element lists, without recursion."""
+    d = 0
+    while type(value) is list and value:
+        value, d = value[0], d + 1
+    assert value == []
+    return d + 1
+
+
+@pytest.mark.parametrize("size", [1, 7, 100_000])
+def test_deep_nesting_raises_limit_exceeded_by_default(size):
+    text = "[" * 100_000
+    run = feed_all([text[i : i + size] for i in range(0, len(text), size)], snapshots=False)
+    assert isinstance(run.error, LimitExceeded)
+    assert (run.error.kind, run.error.pos) == ("max_depth", 1000)
+    assert depth(run.value) == 1000  # what came before the limit stands
+    objects = '{"a": ' * 100_000
+    assert feed_all([objects], snapshots=False).error.pos == len('{"a": ') * 1000
+
+
+def test_deep_nesting_unlimited_stays_open_without_recursion():
+    parser = Parser(max_depth=None)
+    assert parser.feed("[" * 100_000) == []
+    assert depth(parser.value) == 100_000
+    with pytest.raises(IncompleteJSONError) as exc:
+        parser.close()
+    assert exc.value.kind == "eof_in_container" and "char 100000" in str(exc.value)
+
+
+def test_nesting_deeper_than_the_recursion_limit_parses():
+    n = 3 * sys.getrecursionlimit()
+    run = feed_all(["[" * n + "]" * n], snapshots=False, max_depth=None)
+    assert run.error is None and depth(run.value) == n
+    completed = [e.path for e in run.all_events]
+    assert len(completed) == n and completed[0] == (0,) * (n - 1) and completed[-1] == ()
+
+
+DEEP_SCRIPT = """
+    import resource, unspool
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB is plenty if linear
+    n = 100_000
+    text = "[" * n + "]" * n
+    # Event paths are tuples, so events for n nested values hold O(n^2) path items: the
+    # snapshot-only parser (events=False, what iter_partial uses) stays linear.
+    parser = unspool.Parser(max_depth=None, events=False)
+    assert parser.feed(text) == [] and parser.close() == []
+    snapshots = list(unspool.iter_partial([text[: n + 3], text[n + 3 :]], max_depth=None))
+    for value in (parser.value, snapshots[-1]):
+        d = 1
+        while value:
+            value, d = value[0], d + 1
+        assert d == n
+"""
+
+
+def test_100000_nested_arrays_parse_with_max_depth_none():
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(DEEP_SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+
+
+def test_walk_helper_lists_every_path():
+    assert [p for p, _ in walk({"a": [1, {"b": 2}], "c": 3})] == [
+        (),
+        ("a",),
+        ("a", 0),
+        ("a", 1),
+        ("a", 1, "b"),
+        ("c",),
+    ]
+
+
+def test_events_false_builds_the_same_snapshots_and_no_events(chunker):
+    text = '{"a": ["x\\u00e9", 1, {"b": null}], "c": "long string"}'
+    for chunks in chunker(text):
+        with_events, without = Parser(), Parser(events=False)
+        for chunk in chunks:
+            with_events.feed(chunk)
+            assert without.feed(chunk) == []
+            assert without.value == with_events.value
+            assert without.changed == with_events.changed
+        assert without.close() == []
+        with_events.close()
+        assert without.value == with_events.value

@@ -1,0 +1,198 @@
+"""Lexical rules of ``_tokenizer`` (RFC 8259), checked through the Parser over every chunking.
+
+Every valid case runs the full invariant checker (DESIGN section 3) for each chunking of the
+``chunker`` fixture, so a split escape, surrogate pair, number or literal is exercised at every
+split point, for str and for bytes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from strategies import assert_same, check_invariants, feed_all, same
+
+from unspool import MISSING, Parser, ValueCompleted
+from unspool._tokenizer import T_STRING, T_STRING_END, T_STRING_PART, T_STRING_START, Tokenizer
+
+STRINGS = [
+    r'""',
+    r'"plain ascii"',
+    r'"\" \\ \/ \b \f \n \r \t"',
+    r'"\u00e9\u00E9\u20ac\u0000\u001f"',
+    r'"\ud83d\ude00"',  # a surrogate pair: one code point
+    r'"x\ud83d\ude00\ud83d\ude00y"',
+    r'"\ud83d"',  # a lone high surrogate at the end stays lone, as in json.loads
+    r'"\ude00"',  # a lone low surrogate
+    r'"\ud83d\u0041"',  # high surrogate then a non-surrogate escape
+    r'"\ud83d\ud83d\ude00"',  # lone high, then a pair
+    r'"\ud83dx"',  # high surrogate then plain text
+    r'"\ud83d\n"',
+    '"é€😀\U0010ffff"',  # raw 2-, 3- and 4-byte UTF-8
+    '"\u2028\u2029\ufeff\ufffd"',
+    '["a\\\\", "\\\\"]',  # escaped backslashes right before the closing quote
+    '{"k\\u00e9y\\n": "v"}',  # escapes in keys
+]
+
+
+@pytest.mark.parametrize("text", STRINGS)
+def test_strings(chunker, text):
+    for chunks in chunker(text):
+        check_invariants(chunks)
+
+
+NUMBERS = [
+    "0",
+    "-0",
+    "-0.0",
+    "123",
+    "1.5",
+    "1e5",
+    "1E+5",
+    "1e-5",
+    "2.5E-3",
+    "0.1",
+    "-12.75e+2",
+    "12345678901234567890123456789",
+    "1e400",  # overflows to inf, like json.loads
+    "-1e400",
+    "1.7976931348623157e308",
+    "5e-324",
+]
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+@pytest.mark.parametrize("template", ["{}", "[{}]", " {} ", '{{"n": {}}}', "[{}, {}]"])
+def test_numbers(chunker, number, template):
+    """Numbers as the whole document (completed only by close()), inside containers, padded."""
+    text = template.format(number, number)
+    for chunks in chunker(text):
+        check_invariants(chunks)
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_number_at_end_completes_only_at_close(number):
+    for chunks in ([number], list(number)):
+        parser = Parser()
+        assert [e for c in chunks for e in parser.feed(c)] == []
+        assert parser.value is MISSING  # a number may go on until close() (invariant 2)
+        events = parser.close()
+        assert_same(parser.value, json.loads(number))
+        assert len(events) == 1 and events[0].path == ()
+        assert_same(events[0].value, json.loads(number))
+
+
+def test_negative_zero_and_huge_values():
+    assert_same(feed_all(["-0.0"]).value, -0.0)
+    assert_same(feed_all(["[-0.0, -0, 0.0]"]).value, [-0.0, 0, 0.0])
+    assert feed_all(["1e400"]).value == float("inf")
+    assert feed_all(["-1e400"]).value == float("-inf")
+    digits = "9" * 4300  # the longest int() accepts by default
+    assert feed_all(list(digits)).value == int(digits)
+    long_float = "0." + "1" * 5000 + "e-3"  # floats have no digit limit
+    assert_same(feed_all([long_float[:2500], long_float[2500:]]).value, json.loads(long_float))
+
+
+@pytest.mark.parametrize(
+    "text", ["true", "false", "null", "[true,false,null]", '{"a":null,"b":true}', "[ false ]"]
+)
+def test_literals(chunker, text):
+    for chunks in chunker(text):
+        check_invariants(chunks)
+
+
+def test_whitespace_is_exactly_space_tab_cr_lf(chunker):
+    for chunks in chunker(' \t\r\n[ 1 ,\t2\r\n,\n{ "a" :\t"b" } ]\r\n\t '):
+        check_invariants(chunks)
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "[NaN, -Infinity, Infinity]"])
+def test_nan_and_infinity_with_allow_nan(chunker, text):
+    for chunks in chunker(text):
+        run = feed_all(chunks, allow_nan=True)
+        assert run.error is None
+        assert_same(run.value, json.loads(text))
+
+
+@pytest.mark.parametrize("cut", range(4))
+def test_bom_is_skipped_in_bytes_even_when_split(cut):
+    data = b'\xef\xbb\xbf{"a": "\xc3\xa9"}'
+    run = feed_all([data[:cut], data[cut:]])
+    assert run.error is None and run.value == {"a": "é"} == json.loads(data)
+
+
+def test_bom_only_at_start_and_not_in_str():
+    assert feed_all([b"\xef\xbb\xbf\xef\xbb\xbf1"]).error.kind == "expected_value"
+    assert feed_all([b"1\xef\xbb\xbf"]).error.kind == "extra_data"
+    # json.loads(str) rejects a leading BOM; so does the str path.
+    with pytest.raises(json.JSONDecodeError):
+        json.loads("\ufeff1")
+    assert feed_all(["\ufeff1"]).error.kind == "expected_value"
+
+
+# -- the token stream itself ------------------------------------------------------------------
+
+
+def tokens_of(chunks, **options):
+    tokenizer = Tokenizer(**options)
+    tokens = [t for chunk in chunks for t in tokenizer.feed(chunk)]
+    return tokens + tokenizer.close()
+
+
+def merged(tokens):
+    """Merge a string streamed in parts into the one T_STRING token a whole feed gives."""
+    out, parts = [], None
+    for token in tokens:
+        kind = token[0]
+        if kind == T_STRING_START:
+            parts, start = [token[1]], token[2]
+        elif kind == T_STRING_PART:
+            parts.append(token[1])
+        elif kind == T_STRING_END:
+            out.append((T_STRING, "".join([*parts, token[1]]), start, token[2]))
+        else:
+            out.append(token)
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, -2.5e3, "x\\u00e9\\ud83d\\ude00y", true, null, {}], "b": ""}',
+        '[1e400, "\\\\", false, 0]',
+    ],
+)
+def test_tokens_are_the_same_for_every_chunking(chunker, text):
+    reference = merged(tokens_of([text]))
+    assert len(reference) >= 6
+    for chunks in chunker(text):
+        assert same(merged(tokens_of(chunks)), reference), chunks
+
+
+def test_string_parts_stream_whole_characters():
+    """A string body is streamed as it arrives, never ending inside an escape or a pair."""
+    text = '"ab\\u00e9\\ud83d\\ude00cd"'
+    value = json.loads(text)
+    for i in range(1, len(text)):
+        tokens = tokens_of([text[:i], text[i:]])
+        texts = [t[1] for t in tokens]
+        assert "".join(texts) == value
+        assert all(value.startswith("".join(texts[: k + 1])) for k in range(len(texts)))
+
+
+def test_scalar_tokens_carry_positions():
+    text = '[12, true, "x"]'
+    positions = {t[1]: t[2:] for t in merged(tokens_of(list(text))) if len(t) == 4}
+    assert positions[12] == (1, 3)
+    assert positions[True] == (5, 9)
+    assert positions["x"] == (11, 14)
+
+
+def test_events_for_a_number_split_after_its_digits():
+    parser = Parser()
+    assert parser.feed("[12") == []
+    assert parser.feed("3") == []
+    assert parser.feed("]") == [
+        ValueCompleted((0,), 123),
+        ValueCompleted((), [123]),
+    ]
