@@ -1,0 +1,640 @@
+"""Turn results into text: progress lines, markdown tables, RESULTS.md, the README section and a
+hand-written log-log SVG plot (no plotting dependency)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from .contenders import CONTENDERS
+from .results import Measurement, Results, fmt_ratio, sig3
+from .suites import SUITES, Suite, Target
+from .workloads import CHUNKINGS, LLM_MEAN, SIZE_LABELS, WORKLOADS
+
+if TYPE_CHECKING:
+    from .run import Settings
+
+# -- numbers ----------------------------------------------------------------------------------
+
+
+def fmt_time(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale or unit == "µs":
+            value = seconds / scale
+            return f"{value:,.0f} {unit}" if value >= 1000 else f"{sig3(value)} {unit}"
+    raise AssertionError
+
+
+def fmt_size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.2f} MB" if n_bytes >= 999_500 else f"{n_bytes / 1000:.1f} KB"
+
+
+def _time_cell(m: Measurement | None) -> str:
+    if m is None:
+        return "-"
+    if m.error:
+        return "error"
+    text = ("~" if m.estimated else "") + fmt_time(m.seconds) + (" est." if m.estimated else "")
+    return text + (" ⚠ wrong value" if m.check == "MISMATCH" else "")
+
+
+def progress_line(m: Measurement, label: str = "") -> str:
+    label = label or CONTENDERS[m.contender].label
+    if m.error:
+        return f"{label:<15} ERROR {m.error}"
+    if m.estimated:
+        how = "estimated from sampled prefixes, not run"
+    else:
+        how = f"{len(m.samples)} runs, median; value {m.check}"
+    return (
+        f"{label:<15} {_time_cell(m):>14}  {m.mb_per_s:9.2f} MB/s  "
+        f"{m.us_per_chunk:10.3f} us/chunk  ({how})"
+    )
+
+
+# -- markdown tables --------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: Iterable[list[str]], align: str = "") -> str:
+    align = align or "l" * len(header)
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _chunking_label(chunking: str, short: bool = False) -> str:
+    if short:
+        return {"llm": "LLM chunks", "whole": "whole text"}.get(chunking, chunking)
+    if chunking == "llm":
+        return f"LLM chunks (1-12 chars, mean {LLM_MEAN:.2f})"
+    if chunking == "whole":
+        return "whole text (one chunk)"
+    return chunking.replace("fixed-", "") + "-char chunks"
+
+
+def suite_tables(suite: Suite, results: Results) -> str:
+    """One table per chunking (or per workload, for a one-size suite such as the sweep)."""
+    results = results.view(suite.name)
+    base = CONTENDERS[suite.base]
+    peers = [CONTENDERS[c] for c in suite.contenders[1:]]
+    by_chunking = len(suite.sizes) > 1
+    groups = suite.chunkings if by_chunking else suite.workloads
+    out = []
+    for group in groups:
+        rows = []
+        if by_chunking:
+            keys = [(w, s, group) for w in suite.workloads for s in suite.sizes]
+        else:
+            keys = [(group, s, c) for s in suite.sizes for c in suite.chunkings]
+        for workload, size, chunking in keys:
+            m = results.get(workload, size, chunking, base.name)
+            any_m = m or next(
+                (x for c in suite.contenders if (x := results.get(workload, size, chunking, c))),
+                None,
+            )
+            if any_m is None:
+                continue
+            first = [workload, fmt_size(any_m.n_bytes)] if by_chunking else []
+            if not by_chunking:
+                first = [_chunking_label(chunking).replace(" (one chunk)", "")]
+            row = [*first, f"{any_m.n_chunks:,}", _time_cell(m)]
+            row += [f"{m.mb_per_s:.2f}", f"{m.us_per_chunk:.2f}"] if m else ["-", "-"]
+            for peer in peers:
+                p = results.get(workload, size, chunking, peer.name)
+                ratio = results.speedup(workload, size, chunking, peer.name, base.name)
+                row.append(_time_cell(p) + (f" ({fmt_ratio(ratio)})" if ratio else ""))
+            rows.append(row)
+        if not rows:
+            continue
+        head = ["workload", "size"] if by_chunking else ["chunks of"]
+        header = [*head, "chunks", base.label, "MB/s", "µs/chunk", *(p.label for p in peers)]
+        title = _chunking_label(group) if by_chunking else f"{group}, {SIZE_LABELS[suite.sizes[0]]}"
+        align = "l" * len(head) + "r" * (len(header) - len(head))
+        out.append(f"**{title}**\n\n" + _table(header, rows, align))
+    return "\n\n".join(out)
+
+
+def exponents_table(suites: list[Suite], results: Results) -> str:
+    """One table per suite that fits exponents: a row per contender, a column per
+    (workload, chunking)."""
+    tables = []
+    for suite in suites:
+        if not suite.fit_sizes:
+            continue
+        cols = [(w, c) for w in suite.workloads for c in suite.chunkings]
+        view = results.view(suite.name)
+        rows = []
+        for name in suite.contenders:
+            row = [CONTENDERS[name].label]
+            for workload, chunking in cols:
+                e = view.exponent(workload, suite.fit_sizes, chunking, name)
+                e_median = view.exponent(workload, suite.fit_sizes, chunking, name, False)
+                est = any(
+                    m.estimated
+                    for s in suite.fit_sizes
+                    if (m := view.get(workload, s, chunking, name))
+                )
+                if e is None or e_median is None:
+                    row.append("-")
+                else:
+                    row.append(f"{e:.3f} / {e_median:.3f}" + (" (est.)" if est else ""))
+            if any(cell != "-" for cell in row[1:]):
+                rows.append(row)
+        if rows:
+            header = ["contender", *(f"{w}, {c}" for w, c in cols)]
+            table = _table(header, rows, "l" + "r" * len(cols))
+            tables.append(f"**{suite.title}**\n\n{table}")
+    return "\n\n".join(tables)
+
+
+EXPONENT_NOTE = (
+    "Least-squares slope of log(time) against log(size) over {sizes}: 1.0 is linear, 2.0 "
+    "quadratic.  Each cell is *best-pass fit / median fit*: the first fits the fastest pass "
+    "at each size (load from other processes only adds time, so on a shared machine the "
+    "minimum is the steadiest measure of the cost), the second the medians of the tables.  "
+    "The linearity target is judged on the best-pass fit."
+)
+
+
+def _fit_label(suites: list[Suite], results: Results) -> str:
+    measured = {m.size for m in results.items}
+    sizes = dict.fromkeys(s for suite in suites for s in suite.fit_sizes if s in measured)
+    return ", ".join(SIZE_LABELS[size] for size in sizes)
+
+
+def targets_table(targets: list[Target]) -> str:
+    verdict = {True: "yes", False: "**no**", None: "not measured"}
+    return _table(
+        ["target", "this run", "met"], ([t.goal, t.figure, verdict[t.met]] for t in targets)
+    )
+
+
+def _range(ratios: list[float]) -> str:
+    lo, hi = min(ratios), max(ratios)
+    return fmt_ratio(lo) if fmt_ratio(lo) == fmt_ratio(hi) else f"{fmt_ratio(lo)}-{fmt_ratio(hi)}"
+
+
+def peer_notes(suites: list[Suite], results: Results) -> list[str]:
+    """Say plainly where a peer beats unspool, per chunking (per workload for the sweep)."""
+    notes = []
+    for suite in suites:
+        view = results.view(suite.name)
+        by_chunking = len(suite.sizes) > 1
+        for peer in suite.contenders[1:]:
+            parts = []
+            for group in suite.chunkings if by_chunking else suite.workloads:
+                wins: list[tuple[str, float]] = []
+                losses: list[float] = []
+                for m in view.items:
+                    if m.contender != peer:
+                        continue
+                    if (m.chunking if by_chunking else m.workload) != group:
+                        continue
+                    r = view.speedup(m.workload, m.size, m.chunking, peer, suite.base)
+                    if r is None:
+                        continue
+                    if r < 1:
+                        where = m.workload if by_chunking else _chunking_label(m.chunking)
+                        wins.append((f"{where} {SIZE_LABELS[m.size]}", 1 / r))
+                    else:
+                        losses.append(r)
+                name = _chunking_label(group, short=True) if by_chunking else group
+                if wins and not losses:
+                    ratios = [x for _, x in wins]
+                    parts.append(f"{name}: faster on every case, by {_range(ratios)}")
+                elif wins:
+                    listed = ", ".join(f"{w} ({fmt_ratio(x)})" for w, x in wins)
+                    parts.append(f"{name}: faster on {listed}; slower on the rest")
+                elif losses:
+                    parts.append(f"{name}: slower on every case (unspool {_range(losses)} faster)")
+            if not parts:
+                continue
+            label = CONTENDERS[peer].label
+            extra = ""
+            if peer == "json.loads":
+                extra = " (C, sees the whole text once, cannot stream: the floor, not a rival)"
+            elif CONTENDERS[peer].reparse is not None:
+                extra = " (one chunk is one parse; more chunks cost O(buffer) each)"
+            notes.append(f"[{suite.name}] **{label}**{extra}: " + "; ".join(parts) + ".")
+    return notes
+
+
+def _settings_line(s: Settings) -> str:
+    return (
+        f"median of up to {s.repeats} passes (at most ~{s.cell_budget:g} s of samples per cell), "
+        f"`time.{s.clock}`, gc {'disabled' if s.gc_off else 'enabled'} during each pass, "
+        f"seed {s.seed}, "
+        f"re-parse budget {s.reparse_budget:g} s"
+    )
+
+
+def _machine_line(info: dict[str, Any]) -> str:
+    load = info.get("load_before")
+    load_text = f", load average {load[0]:.2f} at start" if load else ""
+    return (
+        f"{info['date']}, {info['python']}, {info['cpu']}, {info['cpus_usable']} usable CPUs"
+        f" of {info['cpu_count']}{load_text}"
+    )
+
+
+def stdout_report(suites: list[Suite], results: Results, info: dict[str, Any], s: Settings) -> str:
+    parts = [f"Machine: {_machine_line(info)}.", f"Timing: {_settings_line(s)}."]
+    parts.append("(Nx) after a peer's time = peer time / unspool time: above 1, unspool is faster.")
+    for suite in suites:
+        parts.append(f"## {suite.title}\n\n{suite_tables(suite, results)}")
+    exps = exponents_table(suites, results)
+    if exps:
+        note = EXPONENT_NOTE.format(sizes=_fit_label(suites, results))
+        parts.append(f"## Exponent of time vs size\n\n{note}\n\n{exps}")
+    for suite in suites:
+        targets = suite.targets(results.view(suite.name))
+        if targets:
+            parts.append(f"## Targets ({suite.name})\n\n" + targets_table(targets))
+    notes = peer_notes(suites, results)
+    if notes:
+        parts.append("## Where peers are faster\n\n" + "\n".join(f"- {n}" for n in notes))
+    return "\n\n".join(parts)
+
+
+def results_markdown(
+    suites: list[Suite], results: Results, info: dict[str, Any], s: Settings, command: str
+) -> str:
+    load_b, load_a = info.get("load_before"), info.get("load_after")
+    machine = [
+        ["date", info["date"]],
+        ["python", info["python"]],
+        ["platform", info["platform"]],
+        ["cpu", f"{info['cpu']}: {info['cpus_usable']} usable of {info['cpu_count']}"],
+        [
+            "load average (1/5/15 min)",
+            f"{'/'.join(f'{x:.2f}' for x in load_b)} at start, "
+            f"{'/'.join(f'{x:.2f}' for x in load_a)} at end"
+            if load_b and load_a
+            else "unknown",
+        ],
+        ["unspool", info["unspool"]],
+        ["jiter", info["jiter"]],
+        ["ijson", info["ijson"]],
+        ["wall time of the run", f"{info.get('wall_seconds', '?')} s"],
+    ]
+    out = [
+        "# unspool benchmark results",
+        f"Generated by `{command}` (benchmarks/run.py); do not edit by hand.  Timings from a "
+        "shared machine are noisy: compare contenders within one run, not across runs.",
+        "## Machine\n\n" + _table(["", ""], machine),
+    ]
+    for suite in suites:
+        targets = suite.targets(results.view(suite.name))
+        if targets:
+            out.append(f"## Targets ({suite.name})\n\n" + targets_table(targets))
+    exps = exponents_table(suites, results)
+    if exps:
+        out.append(
+            "## Linearity\n\n"
+            + EXPONENT_NOTE.format(sizes=_fit_label(suites, results))
+            + "\n\n"
+            + exps
+        )
+    for suite in suites:
+        body = suite_tables(suite, results)
+        if suite.plot:
+            body = (
+                "![time against size, log-log, per contender](plot.svg)\n\n"
+                "Hollow markers and dashed lines: estimated, not run.\n\n" + body
+            )
+        out.append(
+            f"## {suite.title}\n\nMedian time of one pass; (Nx) after a peer's time = peer "
+            "time / unspool time, so above 1 unspool is faster.  MB/s counts UTF-8 bytes "
+            "(10^6 bytes per MB); µs/chunk divides the pass by the number of chunks.\n\n" + body
+        )
+    notes = peer_notes(suites, results)
+    if notes:
+        out.append("## Where peers are faster\n\n" + "\n".join(f"- {n}" for n in notes))
+    out.append(method_markdown(suites, results, s))
+    out.append(
+        "<details><summary>Every measurement</summary>\n\n" + detail_table(results) + "\n\n"
+        "</details>"
+    )
+    return "\n\n".join(out) + "\n"
+
+
+def method_markdown(suites: list[Suite], results: Results, s: Settings) -> str:
+    used = [c for c in CONTENDERS if any(m.contender == c for m in results.items)]
+    lines = ["## Method", ""]
+    lines.append(
+        "- Workloads (seeded, deterministic; `json.dumps(obj, indent=2, ensure_ascii=False)`, "
+        "then every `é` written as `\\u00e9` and every 🚀 as the surrogate pair "
+        "`\\ud83d\\ude80`):"
+    )
+    for name in dict.fromkeys(m.workload for m in results.items):
+        lines.append(f"  - `{name}`: {WORKLOADS[name].description}.")
+    lines.append(
+        f"- Chunkings: `llm` = seeded random sizes 1-12 characters weighted like LLM tokens "
+        f"(mean {LLM_MEAN:.2f}); `whole` = one chunk; `fixed-N` = N characters.  Chunks are "
+        "cut (and encoded to bytes for ijson) before any timing; every contender streams the "
+        "same list.  A chunk never splits a character."
+    )
+    lines.append(
+        "- Contenders, in one process; on each case their samples are taken round-robin (one "
+        "pass of each in turn), so load from other processes falls on all of them alike:"
+    )
+    for name in used:
+        c = CONTENDERS[name]
+        lines.append(f"  - **{c.label}**: {c.note}.")
+    lines.append(
+        f"- Timing: {_settings_line(s)}.  The first pass is a warm-up "
+        "and checks the final value against `json.loads` (all matched unless marked ⚠).  "
+        "Passes shorter than 20 ms are looped so each sample lasts about 20 ms.  On a busy "
+        "machine, `--clock process_time` (CPU time of this process only) is steadier."
+    )
+    lines.append(
+        "- The jiter re-parse costs O(buffer) per chunk.  Before running it, the runner "
+        f"re-parses {s.estimate_points} windows of 8 consecutive buffers spread evenly over the "
+        "stream (each window three times, median) and adds the per-chunk costs up to the full "
+        "pass; above the budget that estimate is reported (marked `est.`) instead of a run."
+        + _estimator_check(results)
+    )
+    return "\n".join(lines)
+
+
+def _estimator_check(results: Results) -> str:
+    checks = [
+        f"{m.workload} {SIZE_LABELS[m.size]} {m.chunking}: {m.estimate / m.seconds:.2f}"
+        for m in results.items
+        if m.estimate is not None and not m.estimated and m.samples and m.n_chunks > 1000
+    ]
+    if not checks:
+        return ""
+    return "  Where the full pass was run too, estimate / measured = " + "; ".join(checks) + "."
+
+
+def detail_table(results: Results) -> str:
+    rows = []
+    for m in results.items:
+        runs = "est." if m.estimated else str(len(m.samples))
+        spread = f"{fmt_time(min(m.samples))} - {fmt_time(max(m.samples))}" if m.samples else "-"
+        rows.append(
+            [
+                m.suite,
+                f"{m.workload} {SIZE_LABELS[m.size]} {m.chunking}",
+                CONTENDERS[m.contender].label,
+                _time_cell(m),
+                f"{m.mb_per_s:.2f}" if not m.error else "-",
+                f"{m.us_per_chunk:.3f}" if not m.error else "-",
+                runs,
+                spread,
+                m.error or m.check,
+            ]
+        )
+    header = ["suite", "case", "contender", "median", "MB/s", "µs/chunk", "runs", "min - max"]
+    return _table([*header, "value"], rows, "lllrrrrrl")
+
+
+def readme_section(results: Results, info: dict[str, Any]) -> str:
+    """The README's Benchmarks section, regenerated by every full run."""
+    peers = ("jiter", "ijson-items", "json.loads")
+    splitter = _readme_splitter(results.view("splitter"))
+    results = results.view("parser")
+    rows = []
+    for workload in ("article", "records"):
+        for size in ("1k", "10k", "100k", "1m"):
+            m = results.get(workload, size, "llm", "unspool")
+            if m is None:
+                continue
+            row = [workload, SIZE_LABELS[size], fmt_time(m.seconds), f"{m.mb_per_s:.1f}"]
+            for peer in peers:
+                p = results.get(workload, size, "llm", peer)
+                r = results.speedup(workload, size, "llm", peer)
+                row.append(_time_cell(p) + (f" ({fmt_ratio(r)})" if r else ""))
+            rows.append(row)
+    header = ["workload", "size", "unspool", "MB/s"]
+    header += [CONTENDERS[p].label for p in peers]
+    table = _table(header, rows, "llrrrrr")
+    whole = [
+        f"{SIZE_LABELS[s]} {w} {m.mb_per_s:.0f} MB/s"
+        for w in ("article", "records")
+        for s in ("100k", "1m")
+        if (m := results.get(w, s, "whole", "unspool"))
+    ]
+    notes = peer_notes([SUITES["parser"]], results)
+    return "\n".join(
+        [
+            "## Benchmarks",
+            "",
+            "`python -m benchmarks` (a minute or two; `--quick` for a short run, "
+            "`--profile article` for a cProfile of one workload) streams seeded, LLM-shaped "
+            "JSON -- a string-heavy `article` and a structure-heavy `records` list, 1 KB to "
+            "1 MB -- in chunks of 1-12 characters (mean about 4, like model tokens) and "
+            "times, in one process on the same chunks: unspool reading `value` after every "
+            "chunk; the jiter re-parse of the whole buffer after every chunk (what the openai "
+            "and anthropic SDKs do); ijson's C backend fed chunk by chunk; and `json.loads` "
+            "once on the finished text.",
+            "",
+            f"Median time of one stream; (Nx) = peer time / unspool time, so above 1 unspool "
+            f"is faster. {_machine_line(info)}:",
+            "",
+            table,
+            "",
+            "The whole text in one chunk: " + (", ".join(whole) or "not measured") + ".",
+            "",
+            "![time against size, log-log](benchmarks/plot.svg)",
+            "",
+            *(f"- {n.removeprefix('[parser] ')}" for n in notes),
+            "",
+            *splitter,
+            "Method, the issue's targets, a chunk-size sweep and every measurement: "
+            "[benchmarks/RESULTS.md](benchmarks/RESULTS.md).",
+            "",
+        ]
+    )
+
+
+def _readme_splitter(results: Results) -> list[str]:
+    """A small table for the Splitter, when this run measured it."""
+    peers = ("ijson-at", "jiter", "json.loads")
+    rows = []
+    for workload, what in (("records", "records at `/items`"), ("records-ndjson", "NDJSON")):
+        for size in ("100k", "1m"):
+            for chunking in ("llm", "whole"):
+                m = results.get(workload, size, chunking, "splitter")
+                if m is None:
+                    continue
+                row = [what, SIZE_LABELS[size], _chunking_label(chunking, short=True)]
+                row.append(fmt_time(m.seconds))
+                for peer in peers:
+                    p = results.get(workload, size, chunking, peer)
+                    r = results.speedup(workload, size, chunking, peer, "splitter")
+                    row.append(_time_cell(p) + (f" ({fmt_ratio(r)})" if r else ""))
+                rows.append(row)
+    if not rows:
+        return []
+    header = ["items of", "size", "chunks", "Splitter", *(CONTENDERS[p].label for p in peers)]
+    return [
+        "`Splitter` (each item the moment it closes) against ijson's `items_coro` on the "
+        "same chunks; (Nx) = peer time / Splitter time:",
+        "",
+        _table(header, rows, "lllrrrr"),
+        "",
+    ]
+
+
+def listing() -> str:
+    lines = ["suites:"]
+    lines += [f"  {s.name:<12} {s.title}" for s in SUITES.values()]
+    lines.append("workloads:")
+    lines += [f"  {w.name:<12} {w.description}" for w in WORKLOADS.values()]
+    lines.append("chunkings: " + ", ".join(CHUNKINGS))
+    lines.append("contenders:")
+    lines += [f"  {c.name:<12} {c.note}" for c in CONTENDERS.values()]
+    return "\n".join(lines)
+
+
+# -- SVG plot ---------------------------------------------------------------------------------
+
+_COLORS = {
+    "unspool": "#d62728",
+    "json.loads": "#7f7f7f",
+    "jiter": "#1f77b4",
+    "ijson-items": "#2ca02c",
+    "ijson-events": "#17becf",
+}
+_PALETTE = ("#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+PANEL_W, PANEL_H = 430, 300
+LEFT, RIGHT, TOP, BOTTOM = 72, 14, 30, 40
+
+
+def _color(name: str, i: int) -> str:
+    return _COLORS.get(name, _PALETTE[i % len(_PALETTE)])
+
+
+def _size_label(x: int) -> str:
+    names = {2: "100 B", 3: "1 KB", 4: "10 KB", 5: "100 KB", 6: "1 MB", 7: "10 MB", 8: "100 MB"}
+    return names.get(x, f"1e{x} B")
+
+
+def _time_label(y: int) -> str:
+    units = ("ns", "µs", "ms", "s")
+    index = min(max((y + 9) // 3, 0), 3)
+    value = 10 ** (y + 9 - 3 * index)
+    return f"{value:,} {units[index]}"
+
+
+def svg_plot(suite: Suite, results: Results) -> str:
+    """Log-log time against size, one panel per (chunking, workload), one line per contender."""
+    results = results.view(suite.name)
+    panels = [(c, w) for c in suite.chunkings for w in suite.workloads]
+    ncols = len(suite.workloads)
+    nrows = math.ceil(len(panels) / ncols)
+    legend_h = 34
+    width = ncols * PANEL_W
+    height = legend_h + nrows * PANEL_H
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    x = 10.0
+    for i, name in enumerate(suite.contenders):
+        color = _color(name, i)
+        svg.append(
+            f'<line x1="{x}" y1="16" x2="{x + 22}" y2="16" stroke="{color}" stroke-width="2.5"/>'
+            f'<circle cx="{x + 11}" cy="16" r="3.5" fill="{color}"/>'
+        )
+        label = escape(CONTENDERS[name].label)
+        svg.append(f'<text x="{x + 27}" y="20">{label}</text>')
+        x += 36 + 6.3 * len(label)
+    svg.append(
+        f'<text x="{width - 10}" y="20" text-anchor="end" fill="#555">'
+        "hollow/dashed = estimated</text>"
+    )
+    sizes = [
+        math.log10(m.n_bytes)
+        for m in results.items
+        if m.suite == suite.name and m.n_bytes > 0 and m.error is None
+    ]
+    xrange = (min(sizes, default=3.0) - 0.12, max(sizes, default=6.0) + 0.12)
+    for index, (chunking, workload) in enumerate(panels):
+        ox = (index % ncols) * PANEL_W
+        oy = legend_h + (index // ncols) * PANEL_H
+        svg += _panel(suite, results, workload, chunking, (ox, oy), xrange)
+    svg.append("</svg>")
+    return "\n".join(svg) + "\n"
+
+
+def _panel(
+    suite: Suite,
+    results: Results,
+    workload: str,
+    chunking: str,
+    origin: tuple[float, float],
+    xrange: tuple[float, float],
+) -> list[str]:
+    ox, oy = origin
+    x0, x1 = xrange
+    series = []
+    for name in suite.contenders:
+        points = [
+            (math.log10(m.n_bytes), math.log10(m.seconds), m.estimated)
+            for size in suite.sizes
+            if (m := results.get(workload, size, chunking, name)) and m.seconds > 0
+        ]
+        if points:
+            series.append((name, points))
+    title = f"{workload}, {_chunking_label(chunking)}"
+    out = [f'<text x="{ox + LEFT}" y="{oy + 18}" font-weight="bold">{escape(title)}</text>']
+    if not series:
+        return out
+    ys = [p[1] for _, pts in series for p in pts]
+    y0, y1 = math.floor(min(ys)), math.ceil(max(ys))
+    pw, ph = PANEL_W - LEFT - RIGHT, PANEL_H - TOP - BOTTOM
+
+    def px(v: float) -> float:
+        return ox + LEFT + (v - x0) / (x1 - x0) * pw
+
+    def py(v: float) -> float:
+        return oy + TOP + ph - (v - y0) / max(y1 - y0, 1) * ph
+
+    for gx in range(math.ceil(x0), math.floor(x1) + 1):
+        out.append(
+            f'<line x1="{px(gx):.1f}" y1="{py(y0):.1f}" x2="{px(gx):.1f}" y2="{py(y1):.1f}" '
+            'stroke="#e5e5e5"/>'
+            f'<text x="{px(gx):.1f}" y="{py(y0) + 15:.1f}" text-anchor="middle">'
+            f"{_size_label(gx)}</text>"
+        )
+    for gy in range(y0, y1 + 1):
+        out.append(
+            f'<line x1="{px(x0):.1f}" y1="{py(gy):.1f}" x2="{px(x1):.1f}" y2="{py(gy):.1f}" '
+            'stroke="#e5e5e5"/>'
+            f'<text x="{px(x0) - 5:.1f}" y="{py(gy) + 4:.1f}" text-anchor="end">'
+            f"{escape(_time_label(gy))}</text>"
+        )
+    out.append(
+        f'<rect x="{px(x0):.1f}" y="{py(y1):.1f}" width="{pw}" height="{ph}" fill="none" '
+        'stroke="#999"/>'
+        f'<text x="{ox + LEFT + pw / 2:.1f}" y="{oy + PANEL_H - 6}" text-anchor="middle" '
+        'fill="#555">size of the JSON text (log)</text>'
+        f'<text transform="translate({ox + 12},{oy + TOP + ph / 2:.1f}) rotate(-90)" '
+        'text-anchor="middle" fill="#555">time per stream (log)</text>'
+    )
+    for i, (name, points) in enumerate(series):
+        color = _color(name, suite.contenders.index(name) if name in suite.contenders else i)
+        width = 2.5 if name == suite.base else 1.6
+        for (ax, ay, ae), (bx, by, be) in itertools.pairwise(points):
+            dash = ' stroke-dasharray="5,4"' if ae or be else ""
+            out.append(
+                f'<line x1="{px(ax):.1f}" y1="{py(ay):.1f}" x2="{px(bx):.1f}" y2="{py(by):.1f}" '
+                f'stroke="{color}" stroke-width="{width}"{dash}/>'
+            )
+        for vx, vy, est in points:
+            fill = "white" if est else color
+            out.append(
+                f'<circle cx="{px(vx):.1f}" cy="{py(vy):.1f}" r="3.5" fill="{fill}" '
+                f'stroke="{color}" stroke-width="1.5"/>'
+            )
+    return out

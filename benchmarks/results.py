@@ -1,0 +1,137 @@
+"""Measurements and the lookups, ratios and fits computed from them."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def sig3(x: float) -> str:
+    """Three significant figures, no exponent."""
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def fmt_ratio(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    if x < 1:
+        return f"{x:.2g}x"  # peer faster: 0.19x, 0.0081x
+    return f"{x:,.0f}x" if x >= 100 else f"{sig3(x)}x"
+
+
+def versus(x: float | None) -> str:
+    """``x`` = peer time / unspool time, said from unspool's side."""
+    if x is None or not math.isfinite(x):
+        return "not measured"
+    return f"unspool {fmt_ratio(x)} faster" if x >= 1 else f"unspool {fmt_ratio(1 / x)} slower"
+
+
+@dataclass
+class Measurement:
+    """One contender on one case: the timed samples and what they add up to."""
+
+    suite: str
+    workload: str
+    size: str
+    chunking: str
+    contender: str
+    n_bytes: int  # UTF-8 bytes of the text
+    n_chunks: int
+    samples: list[float] = field(default_factory=list)  # seconds per pass
+    estimated: bool = False  # seconds comes from sampled prefixes, not a full pass
+    estimate: float | None = None  # the prefix-sample estimate, when one was made
+    check: str = "n/a"  # "ok" when the pass's result equalled json.loads, else "n/a"/"MISMATCH"
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        """The median pass, or the estimate when no full pass was run."""
+        if self.samples:
+            return statistics.median(self.samples)
+        return self.estimate if self.estimate is not None else math.nan
+
+    @property
+    def best(self) -> float:
+        """The fastest pass (least disturbed by other processes), or the estimate."""
+        if self.samples:
+            return min(self.samples)
+        return self.estimate if self.estimate is not None else math.nan
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.n_bytes / self.seconds / 1e6
+
+    @property
+    def us_per_chunk(self) -> float:
+        return self.seconds / self.n_chunks * 1e6
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = self.seconds
+        return data
+
+
+class Results:
+    """All measurements of one run.  ``view(suite)`` narrows them to one suite, whose
+    measurements are addressable by (workload, size, chunking, contender)."""
+
+    def __init__(self) -> None:
+        self.items: list[Measurement] = []
+        self._index: dict[tuple[str, str, str, str], Measurement] = {}
+
+    def add(self, m: Measurement) -> None:
+        self.items.append(m)
+        self._index[(m.workload, m.size, m.chunking, m.contender)] = m
+
+    def view(self, suite: str) -> Results:
+        narrowed = Results()
+        for m in self.items:
+            if m.suite == suite:
+                narrowed.add(m)
+        return narrowed
+
+    def get(self, workload: str, size: str, chunking: str, contender: str) -> Measurement | None:
+        """The measurement (the latest, across suites, unless this is a ``view``)."""
+        m = self._index.get((workload, size, chunking, contender))
+        return m if m is not None and m.error is None else None
+
+    def seconds(self, workload: str, size: str, chunking: str, contender: str) -> float | None:
+        m = self.get(workload, size, chunking, contender)
+        return m.seconds if m is not None else None
+
+    def speedup(
+        self, workload: str, size: str, chunking: str, peer: str, base: str = "unspool"
+    ) -> float | None:
+        """t(peer) / t(base): above 1 the base is faster."""
+        p = self.seconds(workload, size, chunking, peer)
+        b = self.seconds(workload, size, chunking, base)
+        return p / b if p is not None and b is not None else None
+
+    def exponent(
+        self,
+        workload: str,
+        sizes: tuple[str, ...],
+        chunking: str,
+        contender: str,
+        best: bool = True,
+    ) -> float | None:
+        """Least-squares slope of log(time) against log(bytes) over ``sizes``.
+
+        ``best`` fits the fastest pass per size: load from other processes only ever adds
+        time, so the minimum is the steadiest estimate of the cost; otherwise the median.
+        """
+        points = []
+        for size in sizes:
+            m = self.get(workload, size, chunking, contender)
+            t = None if m is None else m.best if best else m.seconds
+            if m is not None and t is not None and t > 0:
+                points.append((math.log(m.n_bytes), math.log(t)))
+        if len(points) < 2:
+            return None
+        mx = sum(x for x, _ in points) / len(points)
+        my = sum(y for _, y in points) / len(points)
+        sxx = sum((x - mx) ** 2 for x, _ in points)
+        sxy = sum((x - mx) * (y - my) for x, y in points)
+        return sxy / sxx
