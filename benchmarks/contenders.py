@@ -85,12 +85,12 @@ class Contender:
 # -- unspool ----------------------------------------------------------------------------------
 
 
-def _unspool(case: Case) -> Run:
+def _unspool_run(case: Case, events: bool) -> Run:
     chunks = case.chunks
     multiple = case.workload.multiple
 
     def run() -> Any:
-        parser = unspool.Parser(multiple=multiple)
+        parser = unspool.Parser(multiple=multiple, events=events)
         feed = parser.feed
         for chunk in chunks:
             feed(chunk)
@@ -100,6 +100,14 @@ def _unspool(case: Case) -> Run:
         return value
 
     return run
+
+
+def _unspool(case: Case) -> Run:
+    return _unspool_run(case, events=False)
+
+
+def _unspool_events(case: Case) -> Run:
+    return _unspool_run(case, events=True)
 
 
 # -- json.loads -------------------------------------------------------------------------------
@@ -255,8 +263,17 @@ CONTENDERS: dict[str, Contender] = {
         Contender(
             "unspool",
             "unspool",
-            "`Parser().feed(chunk)` then read `.value` after every chunk, then `close()`",
+            "`Parser(events=False).feed(chunk)` then read `.value` after every chunk, then "
+            "`close()`: snapshots only, what `iter_partial` does",
             _unspool,
+            expect=lambda case: case.expected[-1] if case.workload.multiple else case.expected,
+        ),
+        Contender(
+            "unspool-events",
+            "unspool +events",
+            "`Parser().feed(chunk)`, which also returns the `StringDelta` / `ValueCompleted` "
+            "events, then read `.value` after every chunk, then `close()`",
+            _unspool_events,
             expect=lambda case: case.expected[-1] if case.workload.multiple else case.expected,
         ),
         Contender(

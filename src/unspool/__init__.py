@@ -56,6 +56,21 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+# Public classes say they are unspool's (tracebacks read unspool.ParseError), as httpx does.
+for _cls in (
+    IncompleteJSONError,
+    ItemError,
+    LimitExceeded,
+    ParseError,
+    Parser,
+    Splitter,
+    StringDelta,
+    UnspoolError,
+    ValidationError,
+    ValueCompleted,
+):
+    _cls.__module__ = __name__
+
 # The pydantic layer (the ``unspool[pydantic]`` extra) is imported on first use, so that
 # ``import unspool`` works without pydantic.
 _PYDANTIC_NAMES = {
