@@ -101,6 +101,26 @@ DEFAULT_MAX_STRING = 1 << 28  # characters in one string or key
 DEFAULT_MAX_BUFFER = 1 << 26  # characters of one number (held back until it is complete)
 
 
+def _escaped_part(text: str) -> str | None:
+    """Decode ``text``, a piece of a string body with escapes, if it is wholly inside the
+    string and ends on a whole character; else None (the slow path decides).
+
+    The stdlib's C scanner decodes exactly as json.loads does.  Its result stands only if it
+    read all of ``text`` (no closing quote inside) and does not end in a high surrogate,
+    which the next chunk's low surrogate escape might still pair with.
+    """
+    last = text.rfind("\\")
+    if last >= len(text) - 5 and (last == len(text) - 1 or text[last + 1] == "u"):
+        return None  # it ends inside an escape: no need to ask the scanner
+    try:
+        body, end = scanstring(text + '"', 0)
+    except ValueError:  # an escape cut at the end, a bad escape, a control character
+        return None
+    if end != len(text) + 1 or "\ud800" <= body[-1:] <= "\udbff":
+        return None
+    return body  # type: ignore[no-any-return]
+
+
 def _show(text: str, i: int) -> str:
     """Describe what was found at ``text[i]`` for an error message."""
     if i >= len(text):
@@ -246,19 +266,42 @@ class Tokenizer:
         if type(chunk) is not str or self._decoder is not None:
             chunk = self._decode(chunk)
         state = self.state
-        if state == S_IN_STRING and not self._pending and _STRING_STOP.search(chunk) is None:
-            # Fast path: a chunk wholly inside a string body is one search and one token.
-            # (A string body holds no raw newline, so the line counts need no update.)
-            n = len(chunk)
+        # Fast paths for chunks that complete nothing: a C call or two decides each.
+        if state <= S_IN_KEY and state >= S_IN_STRING:
+            pending = self._pending
+            text = pending + chunk if pending else chunk
+            m = _STRING_STOP.search(text)
+            if m is None:
+                body: str | None = text
+            elif state == S_IN_STRING and text[m.start()] == "\\":
+                body = _escaped_part(text)
+            else:
+                body = None
+            if body is not None:
+                # Wholly inside a string body or key (no raw newline there: line counts stand).
+                self._pending = ""
+                self.last_text = chunk
+                n = len(body)
+                self._string_len += len(text)
+                if self._string_len > self.max_string:
+                    self._store_limit_string(self.consumed + len(chunk))
+                    n = 0  # nothing past the limit is returned
+                self.consumed += len(chunk)
+                if self._bad_utf8 is not None:
+                    self._store_bad_utf8()
+                if state == S_IN_KEY:
+                    self._key_parts.append(body)
+                    return []
+                return [(T_STRING_PART, body)] if n else []
+        elif state < S_IN_STRING and not chunk.strip(WHITESPACE) and self._bad_utf8 is None:
+            # Only whitespace between tokens (pretty-printed JSON has a lot).
             self.last_text = chunk
-            self._string_len += n
-            if self._string_len > self.max_string:
-                self._store_limit_string(self.consumed + n)
-                n = 0  # nothing past the limit is returned
+            newlines = chunk.count("\n")
+            if newlines:
+                self._lines += newlines
+                self._line_start = self.consumed + chunk.rfind("\n") + 1
             self.consumed += len(chunk)
-            if self._bad_utf8 is not None:
-                self._store_bad_utf8()
-            return [(T_STRING_PART, chunk)] if n else []
+            return []
         pending = self._pending
         text = pending + chunk if pending else chunk
         self._pending = ""
