@@ -1,24 +1,21 @@
 """The parsers under test, each wrapped as "one full pass over a prepared chunk list".
 
-A ``Contender`` has a ``prepare(case)`` that does everything that must not be timed (encoding
-chunks to bytes, binding functions) and returns a zero-argument ``run`` that streams the whole
-case once and returns the final value (or ``None`` if the contender builds no value).  The
-runner times ``run()`` only, checks a value-building contender's result against
-``json.loads`` once (outside the timing), and never lets a contender see another's state.
+A ``Contender``'s ``prepare(case)`` does everything that must not be timed (encoding chunks to
+bytes, binding functions) and returns a zero-argument ``run`` that streams the whole case once
+and returns what it built.  The runner times ``run()`` only and checks its result once,
+outside the timing, against ``expect(case)``.
 
-Re-parse contenders (jiter) cost O(buffer) per chunk, so O(n^2) per stream; they also give a
-``reparse(case)`` step -- the work done on the buffer after one chunk -- from which the runner
-estimates a pass that would take too long to run (see ``run.estimate_reparse``).
+A re-parse contender (jiter) costs O(buffer) per chunk, so O(n^2) per stream; its ``reparse``
+gives the work done on the buffer after one chunk, from which the runner estimates a pass too
+long to run (``run.estimate_reparse``).
 
-To add a contender: write a ``prepare`` and add one ``Contender`` to ``CONTENDERS``; it reads
-what it needs from ``case.workload`` (``item_pointer``, ``multiple``) and says with ``expect``
-what its pass returns (the document, or the items), which the runner checks once.
+To add a contender: write a ``prepare`` and add one ``Contender`` to ``CONTENDERS``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -41,7 +38,7 @@ class Case:
     chunking: str  # a key of workloads.CHUNKINGS
     text: str
     chunks: list[str]
-    expected: Any = field(default=None, repr=False)  # json.loads(text), filled by the runner
+    expected: Any  # workload.load(text)
 
     @cached_property
     def data(self) -> bytes:
@@ -58,12 +55,10 @@ class Case:
 
 
 def document(case: Case) -> Any:
-    """What a whole-document contender's pass must return: ``workload.load(text)``."""
     return case.expected
 
 
 def items(case: Case) -> Any:
-    """What a splitter's pass must return: the items, in order."""
     return case.workload.items(case.expected)
 
 
@@ -73,44 +68,45 @@ class Contender:
     label: str  # table header
     note: str  # what exactly one pass does, for RESULTS.md
     prepare: Callable[[Case], Run]
-    # What the pass's result must equal (checked once, outside timing); None: builds nothing.
-    expect: Callable[[Case], Any] | None = document
-    # For a contender that re-parses the buffer after every chunk (O(buffer) each): the work
-    # done after one chunk, so the runner can estimate a pass too long to run.  It may return
-    # None for a case where the contender does not re-parse the whole buffer.
+    expect: Callable[[Case], Any] | None = document  # None: builds nothing to check
+    # Re-parse contenders: the work after one chunk, or None where a case is not re-parsed.
     reparse: Callable[[Case], Callable[[str], Any] | None] | None = None
-    available: bool = True  # False: its library is missing here; the runner skips it
 
 
-# -- unspool ----------------------------------------------------------------------------------
+def _unspool(events: bool) -> Callable[[Case], Run]:
+    def prepare(case: Case) -> Run:
+        chunks = case.chunks
+        multiple = case.workload.multiple
+
+        def run() -> Any:
+            parser = unspool.Parser(multiple=multiple, events=events)
+            feed = parser.feed
+            for chunk in chunks:
+                feed(chunk)
+                value = parser.value  # what a UI does after every chunk: read the snapshot
+            parser.close()
+            value = parser.value
+            return value
+
+        return run
+
+    return prepare
 
 
-def _unspool_run(case: Case, events: bool) -> Run:
+def _splitter(case: Case) -> Run:
     chunks = case.chunks
-    multiple = case.workload.multiple
+    at = case.workload.item_pointer  # None for NDJSON: each document is an item
 
     def run() -> Any:
-        parser = unspool.Parser(multiple=multiple, events=events)
-        feed = parser.feed
+        splitter = unspool.Splitter(at=at)
+        feed = splitter.feed
+        found: list[Any] = []
         for chunk in chunks:
-            feed(chunk)
-            value = parser.value  # what a UI does after every chunk: read the snapshot
-        parser.close()
-        value = parser.value
-        return value
+            found += feed(chunk)
+        found += splitter.close()
+        return found
 
     return run
-
-
-def _unspool(case: Case) -> Run:
-    return _unspool_run(case, events=False)
-
-
-def _unspool_events(case: Case) -> Run:
-    return _unspool_run(case, events=True)
-
-
-# -- json.loads -------------------------------------------------------------------------------
 
 
 def _json_loads(case: Case) -> Run:
@@ -140,8 +136,6 @@ def _jiter_step(case: Case) -> Callable[[str], Any] | None:
 def _jiter(case: Case) -> Run:
     chunks = case.chunks
     from_json = jiter.from_json
-    if case.workload.multiple:
-        return _jiter_lines(chunks)
 
     def run() -> Any:
         buffer = ""
@@ -151,14 +145,8 @@ def _jiter(case: Case) -> Run:
             value = from_json(buffer.encode(), partial_mode="trailing-strings")
         return value
 
-    return run
-
-
-def _jiter_lines(chunks: list[str]) -> Run:
-    """NDJSON: parse each finished line once and re-parse only the open line per chunk."""
-    from_json = jiter.from_json
-
-    def run() -> Any:
+    def run_lines() -> Any:
+        """NDJSON: parse each finished line once and re-parse only the open line per chunk."""
         done: list[Any] = []
         buffer = ""
         for chunk in chunks:
@@ -172,7 +160,7 @@ def _jiter_lines(chunks: list[str]) -> Run:
             done.append(from_json(buffer.encode()))
         return done
 
-    return run
+    return run_lines if case.workload.multiple else run
 
 
 # -- ijson, C backend, push interface ---------------------------------------------------------
@@ -181,71 +169,36 @@ if ijson.backend != "yajl2_c":  # pragma: no cover - a set-up problem, not a res
     raise SystemExit(f"ijson is using its {ijson.backend!r} backend; the benchmark needs yajl2_c")
 
 
-def _ijson_items(case: Case) -> Run:
-    chunks = case.byte_chunks
-    multiple = case.workload.multiple
+def _ijson(items_at: bool) -> Callable[[Case], Run]:
+    """``items_coro`` collecting the whole document (prefix ``""``) or, with ``items_at``,
+    the elements of the workload's item array (every document, for NDJSON)."""
 
-    def run() -> Any:
-        sink = ijson.sendable_list()
-        coro = ijson.items_coro(sink, "", use_float=True, multiple_values=multiple)
-        send = coro.send
-        for chunk in chunks:
-            send(chunk)
-        coro.close()
-        return sink[0]
+    def prepare(case: Case) -> Run:
+        chunks = case.byte_chunks
+        multiple = case.workload.multiple
+        pointer = case.workload.item_pointer
+        prefix = pointer[1:].replace("/", ".") + ".item" if items_at and pointer else ""
 
-    return run
+        def run() -> Any:
+            sink = ijson.sendable_list()
+            coro = ijson.items_coro(sink, prefix, use_float=True, multiple_values=multiple)
+            send = coro.send
+            for chunk in chunks:
+                send(chunk)
+            coro.close()
+            return sink
 
+        return run
 
-def ijson_prefix(pointer: str) -> str:
-    """ijson's prefix for the elements of the array at a JSON Pointer: "/items" -> "items.item"."""
-    keys = [k.replace("~1", "/").replace("~0", "~") for k in pointer.split("/")[1:]]
-    return ".".join([*keys, "item"])
-
-
-def _ijson_at(case: Case) -> Run:
-    chunks = case.byte_chunks
-    workload = case.workload
-    prefix = "" if workload.multiple else ijson_prefix(workload.item_pointer or "")
-
-    def run() -> Any:
-        sink = ijson.sendable_list()
-        coro = ijson.items_coro(sink, prefix, use_float=True, multiple_values=workload.multiple)
-        send = coro.send
-        for chunk in chunks:
-            send(chunk)
-        coro.close()
-        return sink
-
-    return run
-
-
-# -- unspool's Splitter (issue 3) -------------------------------------------------------------
-
-
-def _splitter(case: Case) -> Run:
-    chunks = case.chunks
-    at = case.workload.item_pointer  # None for NDJSON: each document is an item
-
-    def run() -> Any:
-        splitter = unspool.Splitter(at=at)
-        feed = splitter.feed
-        found: list[Any] = []
-        for chunk in chunks:
-            found += feed(chunk)
-        found += splitter.close()
-        return found
-
-    return run
+    return prepare
 
 
 def _ijson_events(case: Case) -> Run:
     chunks = case.byte_chunks
-    multiple = case.workload.multiple
 
     def run() -> Any:
         sink = ijson.sendable_list()
-        coro = ijson.basic_parse_coro(sink, use_float=True, multiple_values=multiple)
+        coro = ijson.basic_parse_coro(sink, use_float=True)
         send = coro.send
         for chunk in chunks:
             send(chunk)
@@ -265,16 +218,14 @@ CONTENDERS: dict[str, Contender] = {
             "unspool",
             "`Parser(events=False).feed(chunk)` then read `.value` after every chunk, then "
             "`close()`: snapshots only, what `iter_partial` does",
-            _unspool,
-            expect=lambda case: case.expected[-1] if case.workload.multiple else case.expected,
+            _unspool(events=False),
         ),
         Contender(
             "unspool-events",
             "unspool +events",
             "`Parser().feed(chunk)`, which also returns the `StringDelta` / `ValueCompleted` "
             "events, then read `.value` after every chunk, then `close()`",
-            _unspool_events,
-            expect=lambda case: case.expected[-1] if case.workload.multiple else case.expected,
+            _unspool(events=True),
         ),
         Contender(
             "json.loads",
@@ -297,7 +248,8 @@ CONTENDERS: dict[str, Contender] = {
             "ijson items",
             '`ijson.items_coro(sink, "", use_float=True)` (yajl2_c backend), `send(bytes)` '
             "per chunk: builds the same final value, no snapshots on the way",
-            _ijson_items,
+            _ijson(items_at=False),
+            expect=lambda case: [case.expected],
         ),
         Contender(
             "ijson-events",
@@ -314,14 +266,13 @@ CONTENDERS: dict[str, Contender] = {
             "the items it returns, then `close()`",
             _splitter,
             expect=items,
-            available=hasattr(unspool, "Splitter"),
         ),
         Contender(
             "ijson-at",
             "ijson items at",
             '`ijson.items_coro(sink, "items.item", use_float=True)` (yajl2_c), or prefix `""` '
             "with `multiple_values=True` for NDJSON, `send(bytes)` per chunk",
-            _ijson_at,
+            _ijson(items_at=True),
             expect=items,
         ),
     )

@@ -7,27 +7,36 @@ import itertools
 import math
 from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+from . import memory
 from .contenders import CONTENDERS
-from .results import Measurement, Results, fmt_ratio, sig3
+from .results import (
+    ESTIMATE_POINTS,
+    ESTIMATE_WINDOW,
+    Measurement,
+    Results,
+    Settings,
+    fmt_ratio,
+    sig3,
+)
 from .suites import SUITES, Suite, Target
-from .workloads import CHUNKINGS, LLM_MEAN, SIZE_LABELS, WORKLOADS
+from .workloads import CHUNKINGS, DEFAULT_SEED, LLM_MEAN, SIZE_LABELS, WORKLOADS
 
-if TYPE_CHECKING:
-    from .run import Settings
-
-# -- numbers ----------------------------------------------------------------------------------
+# -- cells ------------------------------------------------------------------------------------
 
 
 def fmt_time(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            value = seconds / scale
-            return f"{value:,.0f} {unit}" if value >= 1000 else f"{sig3(value)} {unit}"
-    raise AssertionError
+    if seconds >= 1:
+        value, unit = seconds, "s"
+    elif seconds >= 1e-3:
+        value, unit = seconds / 1e-3, "ms"
+    else:
+        value, unit = seconds / 1e-6, "µs"
+    return f"{value:,.0f} {unit}" if value >= 1000 else f"{sig3(value)} {unit}"
 
 
 def fmt_size(n_bytes: int) -> str:
@@ -43,21 +52,32 @@ def _time_cell(m: Measurement | None) -> str:
     return text + (" ⚠ wrong value" if m.check == "MISMATCH" else "")
 
 
+def _versus_cells(
+    results: Results, key: tuple[str, str, str], base: str, peers: Iterable[str]
+) -> list[str]:
+    """The base's time, then each peer's time with (peer time / base time)."""
+    cells = [_time_cell(results.get(*key, base))]
+    for peer in peers:
+        ratio = results.speedup(*key, peer, base)
+        cells.append(
+            _time_cell(results.get(*key, peer)) + (f" ({fmt_ratio(ratio)})" if ratio else "")
+        )
+    return cells
+
+
 def progress_line(m: Measurement, label: str = "") -> str:
     label = label or CONTENDERS[m.contender].label
     if m.error:
         return f"{label:<15} ERROR {m.error}"
-    if m.estimated:
-        how = "estimated from sampled prefixes, not run"
-    else:
-        how = f"{len(m.samples)} runs, median; value {m.check}"
+    how = (
+        "estimated from sampled prefixes, not run"
+        if m.estimated
+        else f"{len(m.samples)} runs, median; value {m.check}"
+    )
     return (
         f"{label:<15} {_time_cell(m):>14}  {m.mb_per_s:9.2f} MB/s  "
         f"{m.us_per_chunk:10.3f} us/chunk  ({how})"
     )
-
-
-# -- markdown tables --------------------------------------------------------------------------
 
 
 def _table(header: list[str], rows: Iterable[list[str]], align: str = "") -> str:
@@ -78,42 +98,39 @@ def _chunking_label(chunking: str, short: bool = False) -> str:
     return chunking.replace("fixed-", "") + "-char chunks"
 
 
+# -- sections ---------------------------------------------------------------------------------
+
+
 def suite_tables(suite: Suite, results: Results) -> str:
-    """One table per chunking (or per workload, for a one-size suite such as the sweep)."""
+    """One table per chunking or, for a one-size suite such as the sweep, per workload."""
     results = results.view(suite.name)
-    base = CONTENDERS[suite.base]
-    peers = [CONTENDERS[c] for c in suite.contenders[1:]]
+    base, peers = suite.base, suite.contenders[1:]
     by_chunking = len(suite.sizes) > 1
-    groups = suite.chunkings if by_chunking else suite.workloads
     out = []
-    for group in groups:
-        rows = []
+    for group in suite.chunkings if by_chunking else suite.workloads:
         if by_chunking:
             keys = [(w, s, group) for w in suite.workloads for s in suite.sizes]
         else:
             keys = [(group, s, c) for s in suite.sizes for c in suite.chunkings]
-        for workload, size, chunking in keys:
-            m = results.get(workload, size, chunking, base.name)
-            any_m = m or next(
-                (x for c in suite.contenders if (x := results.get(workload, size, chunking, c))),
-                None,
-            )
-            if any_m is None:
+        rows = []
+        for key in keys:
+            measured = [m for c in suite.contenders if (m := results.get(*key, c))]
+            if not measured:
                 continue
-            first = [workload, fmt_size(any_m.n_bytes)] if by_chunking else []
-            if not by_chunking:
+            workload, _, chunking = key
+            if by_chunking:
+                first = [workload, fmt_size(measured[0].n_bytes)]
+            else:
                 first = [_chunking_label(chunking).replace(" (one chunk)", "")]
-            row = [*first, f"{any_m.n_chunks:,}", _time_cell(m)]
-            row += [f"{m.mb_per_s:.2f}", f"{m.us_per_chunk:.2f}"] if m else ["-", "-"]
-            for peer in peers:
-                p = results.get(workload, size, chunking, peer.name)
-                ratio = results.speedup(workload, size, chunking, peer.name, base.name)
-                row.append(_time_cell(p) + (f" ({fmt_ratio(ratio)})" if ratio else ""))
-            rows.append(row)
+            m = results.get(*key, base)
+            speed = [f"{m.mb_per_s:.2f}", f"{m.us_per_chunk:.2f}"] if m else ["-", "-"]
+            time, *versus = _versus_cells(results, key, base, peers)
+            rows.append([*first, f"{measured[0].n_chunks:,}", time, *speed, *versus])
         if not rows:
             continue
         head = ["workload", "size"] if by_chunking else ["chunks of"]
-        header = [*head, "chunks", base.label, "MB/s", "µs/chunk", *(p.label for p in peers)]
+        header = [*head, "chunks", CONTENDERS[base].label, "MB/s", "µs/chunk"]
+        header += [CONTENDERS[p].label for p in peers]
         title = _chunking_label(group) if by_chunking else f"{group}, {SIZE_LABELS[suite.sizes[0]]}"
         align = "l" * len(head) + "r" * (len(header) - len(head))
         out.append(f"**{title}**\n\n" + _table(header, rows, align))
@@ -121,8 +138,7 @@ def suite_tables(suite: Suite, results: Results) -> str:
 
 
 def exponents_table(suites: list[Suite], results: Results) -> str:
-    """One table per suite that fits exponents: a row per contender, a column per
-    (workload, chunking)."""
+    """Per suite that fits exponents: a row per contender, a column per (workload, chunking)."""
     tables = []
     for suite in suites:
         if not suite.fit_sizes:
@@ -133,17 +149,19 @@ def exponents_table(suites: list[Suite], results: Results) -> str:
         for name in suite.contenders:
             row = [CONTENDERS[name].label]
             for workload, chunking in cols:
-                e = view.exponent(workload, suite.fit_sizes, chunking, name)
-                e_median = view.exponent(workload, suite.fit_sizes, chunking, name, False)
+                best, median = (
+                    view.exponent(workload, suite.fit_sizes, chunking, name, best)
+                    for best in (True, False)
+                )
                 est = any(
                     m.estimated
                     for s in suite.fit_sizes
                     if (m := view.get(workload, s, chunking, name))
                 )
-                if e is None or e_median is None:
+                if best is None or median is None:
                     row.append("-")
                 else:
-                    row.append(f"{e:.3f} / {e_median:.3f}" + (" (est.)" if est else ""))
+                    row.append(f"{best:.3f} / {median:.3f}" + (" (est.)" if est else ""))
             if any(cell != "-" for cell in row[1:]):
                 rows.append(row)
         if rows:
@@ -153,19 +171,21 @@ def exponents_table(suites: list[Suite], results: Results) -> str:
     return "\n\n".join(tables)
 
 
-EXPONENT_NOTE = (
-    "Least-squares slope of log(time) against log(size) over {sizes}: 1.0 is linear, 2.0 "
-    "quadratic.  Each cell is *best-pass fit / median fit*: the first fits the fastest pass "
-    "at each size (load from other processes only adds time, so on a shared machine the "
-    "minimum is the steadiest measure of the cost), the second the medians of the tables.  "
-    "The linearity target is judged on the best-pass fit."
-)
-
-
-def _fit_label(suites: list[Suite], results: Results) -> str:
+def _linearity(suites: list[Suite], results: Results) -> str:
+    tables = exponents_table(suites, results)
+    if not tables:
+        return ""
     measured = {m.size for m in results.items}
     sizes = dict.fromkeys(s for suite in suites for s in suite.fit_sizes if s in measured)
-    return ", ".join(SIZE_LABELS[size] for size in sizes)
+    return (
+        "## Linearity\n\n"
+        "Least-squares slope of log(time) against log(size) over "
+        f"{', '.join(SIZE_LABELS[size] for size in sizes)}: 1.0 is linear, 2.0 "
+        "quadratic.  Each cell is *best-pass fit / median fit*: the first fits the fastest pass "
+        "at each size (load from other processes only adds time, so on a shared machine the "
+        "minimum is the steadiest measure of the cost), the second the medians of the tables.  "
+        "The linearity target is judged on the best-pass fit.\n\n" + tables
+    )
 
 
 def targets_table(targets: list[Target]) -> str:
@@ -176,12 +196,12 @@ def targets_table(targets: list[Target]) -> str:
 
 
 def _range(ratios: list[float]) -> str:
-    lo, hi = min(ratios), max(ratios)
-    return fmt_ratio(lo) if fmt_ratio(lo) == fmt_ratio(hi) else f"{fmt_ratio(lo)}-{fmt_ratio(hi)}"
+    lo, hi = fmt_ratio(min(ratios)), fmt_ratio(max(ratios))
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
 def peer_notes(suites: list[Suite], results: Results) -> list[str]:
-    """Say plainly where a peer beats unspool, per chunking (per workload for the sweep)."""
+    """Say plainly where a peer beats the base, per chunking (per workload for the sweep)."""
     notes = []
     for suite in suites:
         view = results.view(suite.name)
@@ -192,9 +212,7 @@ def peer_notes(suites: list[Suite], results: Results) -> list[str]:
                 wins: list[tuple[str, float]] = []
                 losses: list[float] = []
                 for m in view.items:
-                    if m.contender != peer:
-                        continue
-                    if (m.chunking if by_chunking else m.workload) != group:
+                    if m.contender != peer or (m.chunking if by_chunking else m.workload) != group:
                         continue
                     r = view.speedup(m.workload, m.size, m.chunking, peer, suite.base)
                     if r is None:
@@ -206,8 +224,7 @@ def peer_notes(suites: list[Suite], results: Results) -> list[str]:
                         losses.append(r)
                 name = _chunking_label(group, short=True) if by_chunking else group
                 if wins and not losses:
-                    ratios = [x for _, x in wins]
-                    parts.append(f"{name}: faster on every case, by {_range(ratios)}")
+                    parts.append(f"{name}: faster on every case, by {_range([x for _, x in wins])}")
                 elif wins:
                     listed = ", ".join(f"{w} ({fmt_ratio(x)})" for w, x in wins)
                     parts.append(f"{name}: faster on {listed}; slower on the rest")
@@ -215,12 +232,12 @@ def peer_notes(suites: list[Suite], results: Results) -> list[str]:
                     parts.append(f"{name}: slower on every case (unspool {_range(losses)} faster)")
             if not parts:
                 continue
-            label = CONTENDERS[peer].label
             extra = ""
             if peer == "json.loads":
                 extra = " (C, sees the whole text once, cannot stream: the floor, not a rival)"
             elif CONTENDERS[peer].reparse is not None:
                 extra = " (one chunk is one parse; more chunks cost O(buffer) each)"
+            label = CONTENDERS[peer].label
             notes.append(f"[{suite.name}] **{label}**{extra}: " + "; ".join(parts) + ".")
     return notes
 
@@ -228,8 +245,7 @@ def peer_notes(suites: list[Suite], results: Results) -> list[str]:
 def _settings_line(s: Settings) -> str:
     return (
         f"median of up to {s.repeats} passes (at most ~{s.cell_budget:g} s of samples per cell), "
-        f"`time.{s.clock}`, gc {'disabled' if s.gc_off else 'enabled'} during each pass, "
-        f"seed {s.seed}, "
+        f"`time.{s.clock}`, gc disabled during each pass, seed {DEFAULT_SEED}, "
         f"re-parse budget {s.reparse_budget:g} s"
     )
 
@@ -243,41 +259,93 @@ def _machine_line(info: dict[str, Any]) -> str:
     )
 
 
-def stdout_report(suites: list[Suite], results: Results, info: dict[str, Any], s: Settings) -> str:
-    parts = [f"Machine: {_machine_line(info)}.", f"Timing: {_settings_line(s)}."]
-    parts.append("(Nx) after a peer's time = peer time / unspool time: above 1, unspool is faster.")
+# The memory demo's block in RESULTS.md and README_SECTION.md, which ``--memory --write``
+# replaces in place.
+MEMORY_BEGIN, MEMORY_END = "<!-- memory -->", "<!-- /memory -->"
+
+
+def _memory_block(text: str) -> str:
+    return f"{MEMORY_BEGIN}\n{text}\n{MEMORY_END}"
+
+
+def splice_memory(folder: Path, result: dict[str, Any]) -> None:
+    """Put a ``--memory`` run's result into the RESULTS.md and README_SECTION.md in place."""
+    for name, text in (
+        ("RESULTS.md", memory.markdown(result)),
+        ("README_SECTION.md", memory.summary(result)),
+    ):
+        path = folder / name
+        old = path.read_text() if path.exists() else ""
+        start, end = old.find(MEMORY_BEGIN), old.find(MEMORY_END)
+        if start < 0 or end < 0:
+            print(f"{path} has no memory block yet: a full run writes one")
+            continue
+        path.write_text(old[:start] + _memory_block(text) + old[end + len(MEMORY_END) :])
+        print(f"wrote the memory block of {path}")
+
+
+def _sections(
+    suites: list[Suite], results: Results, mem: dict[str, Any] | None, to_file: bool
+) -> list[str]:
+    """What stdout and RESULTS.md share: targets, linearity, tables, memory, peer notes."""
+    out = []
     for suite in suites:
-        parts.append(f"## {suite.title}\n\n{suite_tables(suite, results)}")
-    exps = exponents_table(suites, results)
-    if exps:
-        note = EXPONENT_NOTE.format(sizes=_fit_label(suites, results))
-        parts.append(f"## Exponent of time vs size\n\n{note}\n\n{exps}")
+        if targets := suite.targets(results.view(suite.name)):
+            out.append(f"## Targets ({suite.name})\n\n" + targets_table(targets))
+    if linearity := _linearity(suites, results):
+        out.append(linearity)
     for suite in suites:
-        targets = suite.targets(results.view(suite.name))
-        if targets:
-            parts.append(f"## Targets ({suite.name})\n\n" + targets_table(targets))
-    notes = peer_notes(suites, results)
-    if notes:
-        parts.append("## Where peers are faster\n\n" + "\n".join(f"- {n}" for n in notes))
-    return "\n\n".join(parts)
+        body = suite_tables(suite, results)
+        if suite.plot and to_file:
+            body = (
+                "![time against size, log-log, per contender](plot.svg)\n\n"
+                "Hollow markers and dashed lines: estimated, not run.\n\n" + body
+            )
+        base = CONTENDERS[suite.base].label
+        out.append(
+            f"## {suite.title}\n\nMedian time of one pass; (Nx) after a peer's time = peer "
+            f"time / {base} time, so above 1 {base} is faster.  MB/s counts UTF-8 bytes "
+            "(10^6 bytes per MB); µs/chunk divides the pass by the number of chunks.\n\n" + body
+        )
+    if mem or to_file:  # in a file, a placeholder that ``--memory --write`` can fill
+        text = memory.markdown(mem) if mem else "Not measured in this run."
+        text = _memory_block(text) if to_file else text
+        out.append("## Memory: one Splitter over a long NDJSON stream\n\n" + text)
+    if notes := peer_notes(suites, results):
+        out.append("## Where peers are faster\n\n" + "\n".join(f"- {n}" for n in notes))
+    return out
+
+
+def stdout_report(
+    suites: list[Suite],
+    results: Results,
+    info: dict[str, Any],
+    s: Settings,
+    mem: dict[str, Any] | None,
+) -> str:
+    head = [f"Machine: {_machine_line(info)}.", f"Timing: {_settings_line(s)}."]
+    return "\n\n".join(head + _sections(suites, results, mem, to_file=False))
 
 
 def results_markdown(
-    suites: list[Suite], results: Results, info: dict[str, Any], s: Settings, command: str
+    suites: list[Suite],
+    results: Results,
+    info: dict[str, Any],
+    s: Settings,
+    command: str,
+    mem: dict[str, Any] | None,
 ) -> str:
     load_b, load_a = info.get("load_before"), info.get("load_after")
+    loads = "unknown"
+    if load_b and load_a:
+        loads = " at start, ".join("/".join(f"{x:.2f}" for x in load) for load in (load_b, load_a))
+        loads += " at end"
     machine = [
         ["date", info["date"]],
         ["python", info["python"]],
         ["platform", info["platform"]],
         ["cpu", f"{info['cpu']}: {info['cpus_usable']} usable of {info['cpu_count']}"],
-        [
-            "load average (1/5/15 min)",
-            f"{'/'.join(f'{x:.2f}' for x in load_b)} at start, "
-            f"{'/'.join(f'{x:.2f}' for x in load_a)} at end"
-            if load_b and load_a
-            else "unknown",
-        ],
+        ["load average (1/5/15 min)", loads],
         ["unspool", info["unspool"]],
         ["jiter", info["jiter"]],
         ["ijson", info["ijson"]],
@@ -288,50 +356,22 @@ def results_markdown(
         f"Generated by `{command}` (benchmarks/run.py); do not edit by hand.  Timings from a "
         "shared machine are noisy: compare contenders within one run, not across runs.",
         "## Machine\n\n" + _table(["", ""], machine),
-    ]
-    for suite in suites:
-        targets = suite.targets(results.view(suite.name))
-        if targets:
-            out.append(f"## Targets ({suite.name})\n\n" + targets_table(targets))
-    exps = exponents_table(suites, results)
-    if exps:
-        out.append(
-            "## Linearity\n\n"
-            + EXPONENT_NOTE.format(sizes=_fit_label(suites, results))
-            + "\n\n"
-            + exps
-        )
-    for suite in suites:
-        body = suite_tables(suite, results)
-        if suite.plot:
-            body = (
-                "![time against size, log-log, per contender](plot.svg)\n\n"
-                "Hollow markers and dashed lines: estimated, not run.\n\n" + body
-            )
-        out.append(
-            f"## {suite.title}\n\nMedian time of one pass; (Nx) after a peer's time = peer "
-            "time / unspool time, so above 1 unspool is faster.  MB/s counts UTF-8 bytes "
-            "(10^6 bytes per MB); µs/chunk divides the pass by the number of chunks.\n\n" + body
-        )
-    notes = peer_notes(suites, results)
-    if notes:
-        out.append("## Where peers are faster\n\n" + "\n".join(f"- {n}" for n in notes))
-    out.append(method_markdown(suites, results, s))
-    out.append(
+        *_sections(suites, results, mem, to_file=True),
+        method_markdown(results, s),
         "<details><summary>Every measurement</summary>\n\n" + detail_table(results) + "\n\n"
-        "</details>"
-    )
+        "</details>",
+    ]
     return "\n\n".join(out) + "\n"
 
 
-def method_markdown(suites: list[Suite], results: Results, s: Settings) -> str:
-    used = [c for c in CONTENDERS if any(m.contender == c for m in results.items)]
-    lines = ["## Method", ""]
-    lines.append(
+def method_markdown(results: Results, s: Settings) -> str:
+    lines = [
+        "## Method",
+        "",
         "- Workloads (seeded, deterministic; `json.dumps(obj, indent=2, ensure_ascii=False)`, "
         "then every `é` written as `\\u00e9` and every 🚀 as the surrogate pair "
-        "`\\ud83d\\ude80`):"
-    )
+        "`\\ud83d\\ude80`):",
+    ]
     for name in dict.fromkeys(m.workload for m in results.items):
         lines.append(f"  - `{name}`: {WORKLOADS[name].description}.")
     lines.append(
@@ -344,9 +384,9 @@ def method_markdown(suites: list[Suite], results: Results, s: Settings) -> str:
         "- Contenders, in one process; on each case their samples are taken round-robin (one "
         "pass of each in turn), so load from other processes falls on all of them alike:"
     )
-    for name in used:
-        c = CONTENDERS[name]
-        lines.append(f"  - **{c.label}**: {c.note}.")
+    for name in CONTENDERS:
+        if any(m.contender == name for m in results.items):
+            lines.append(f"  - **{CONTENDERS[name].label}**: {CONTENDERS[name].note}.")
     lines.append(
         f"- Timing: {_settings_line(s)}.  The first pass is a warm-up "
         "and checks the final value against `json.loads` (all matched unless marked ⚠).  "
@@ -355,29 +395,25 @@ def method_markdown(suites: list[Suite], results: Results, s: Settings) -> str:
     )
     lines.append(
         "- The jiter re-parse costs O(buffer) per chunk.  Before running it, the runner "
-        f"re-parses {s.estimate_points} windows of 8 consecutive buffers spread evenly over the "
-        "stream (each window three times, median) and adds the per-chunk costs up to the full "
-        "pass; above the budget that estimate is reported (marked `est.`) instead of a run."
-        + _estimator_check(results)
+        f"re-parses {ESTIMATE_POINTS} windows of {ESTIMATE_WINDOW} consecutive buffers spread "
+        "evenly over the stream (each window three times, median) and adds the per-chunk costs "
+        "up to the full pass; above the budget that estimate is reported (marked `est.`) "
+        "instead of a run."
     )
-    return "\n".join(lines)
-
-
-def _estimator_check(results: Results) -> str:
     checks = [
         f"{m.workload} {SIZE_LABELS[m.size]} {m.chunking}: {m.estimate / m.seconds:.2f}"
         for m in results.items
         if m.estimate is not None and not m.estimated and m.samples and m.n_chunks > 1000
     ]
-    if not checks:
-        return ""
-    return "  Where the full pass was run too, estimate / measured = " + "; ".join(checks) + "."
+    if checks:
+        lines[-1] += "  Where the full pass was run too, estimate / measured = "
+        lines[-1] += "; ".join(checks) + "."
+    return "\n".join(lines)
 
 
 def detail_table(results: Results) -> str:
     rows = []
     for m in results.items:
-        runs = "est." if m.estimated else str(len(m.samples))
         spread = f"{fmt_time(min(m.samples))} - {fmt_time(max(m.samples))}" if m.samples else "-"
         rows.append(
             [
@@ -387,7 +423,7 @@ def detail_table(results: Results) -> str:
                 _time_cell(m),
                 f"{m.mb_per_s:.2f}" if not m.error else "-",
                 f"{m.us_per_chunk:.3f}" if not m.error else "-",
-                runs,
+                "est." if m.estimated else str(len(m.samples)),
                 spread,
                 m.error or m.check,
             ]
@@ -396,102 +432,88 @@ def detail_table(results: Results) -> str:
     return _table([*header, "value"], rows, "lllrrrrrl")
 
 
-def readme_section(results: Results, info: dict[str, Any]) -> str:
+def readme_section(results: Results, info: dict[str, Any], mem: dict[str, Any] | None) -> str:
     """The README's Benchmarks section, regenerated by every full run."""
+    parser, splitter = results.view("parser"), results.view("splitter")
     peers = ("jiter", "ijson-items", "json.loads")
-    splitter = _readme_splitter(results.view("splitter"))
-    results = results.view("parser")
     rows = []
     for workload in ("article", "records"):
         for size in ("1k", "10k", "100k", "1m"):
-            m = results.get(workload, size, "llm", "unspool")
-            if m is None:
-                continue
-            row = [workload, SIZE_LABELS[size], fmt_time(m.seconds), f"{m.mb_per_s:.1f}"]
-            for peer in peers:
-                p = results.get(workload, size, "llm", peer)
-                r = results.speedup(workload, size, "llm", peer)
-                row.append(_time_cell(p) + (f" ({fmt_ratio(r)})" if r else ""))
-            rows.append(row)
-    header = ["workload", "size", "unspool", "MB/s"]
-    header += [CONTENDERS[p].label for p in peers]
-    table = _table(header, rows, "llrrrrr")
+            if m := parser.get(workload, size, "llm", "unspool"):
+                time, *versus = _versus_cells(parser, (workload, size, "llm"), "unspool", peers)
+                rows.append([workload, SIZE_LABELS[size], time, f"{m.mb_per_s:.1f}", *versus])
+    header = ["workload", "size", "unspool", "MB/s", *(CONTENDERS[p].label for p in peers)]
     whole = [
         f"{SIZE_LABELS[s]} {w} {m.mb_per_s:.0f} MB/s"
         for w in ("article", "records")
         for s in ("100k", "1m")
-        if (m := results.get(w, s, "whole", "unspool"))
+        if (m := parser.get(w, s, "whole", "unspool"))
     ]
-    notes = peer_notes([SUITES["parser"]], results)
-    return "\n".join(
+    split_peers = ("ijson-at", "jiter", "json.loads")
+    split_rows = [
         [
-            "## Benchmarks",
+            what,
+            SIZE_LABELS[size],
+            _chunking_label(chunking, short=True),
+            *_versus_cells(splitter, (workload, size, chunking), "splitter", split_peers),
+        ]
+        for workload, what in (("records", "records at `/items`"), ("records-ndjson", "NDJSON"))
+        for size in ("100k", "1m")
+        for chunking in ("llm", "whole")
+        if splitter.get(workload, size, chunking, "splitter")
+    ]
+    split_header = ["items of", "size", "chunks", "Splitter"]
+    split_header += [CONTENDERS[p].label for p in split_peers]
+    lines = [
+        "## Benchmarks",
+        "",
+        "`python -m benchmarks` (a few minutes; `--quick` for a short run, "
+        "`--profile article` for a cProfile of one workload) streams seeded, LLM-shaped "
+        "JSON -- a string-heavy `article` and a structure-heavy `records` list, 1 KB to "
+        "1 MB -- in chunks of 1-12 characters (mean about 4, like model tokens) and "
+        "times, in one process on the same chunks: unspool reading `value` after every "
+        "chunk; the jiter re-parse of the whole buffer after every chunk (what the openai "
+        "and anthropic SDKs do); ijson's C backend fed chunk by chunk; and `json.loads` "
+        "once on the finished text.",
+        "",
+        "Median time of one stream; (Nx) = peer time / unspool time, so above 1 unspool "
+        f"is faster. {_machine_line(info)}:",
+        "",
+        _table(header, rows, "llrrrrr"),
+        "",
+        "The whole text in one chunk: " + (", ".join(whole) or "not measured") + ".",
+        "",
+        "![time against size, log-log](benchmarks/plot.svg)",
+        "",
+        *(f"- {n.removeprefix('[parser] ')}" for n in peer_notes([SUITES["parser"]], parser)),
+        "",
+    ]
+    if split_rows:
+        lines += [
+            "`Splitter` (each item the moment it closes) against ijson's `items_coro` on the "
+            "same chunks; (Nx) = peer time / Splitter time:",
             "",
-            "`python -m benchmarks` (a minute or two; `--quick` for a short run, "
-            "`--profile article` for a cProfile of one workload) streams seeded, LLM-shaped "
-            "JSON -- a string-heavy `article` and a structure-heavy `records` list, 1 KB to "
-            "1 MB -- in chunks of 1-12 characters (mean about 4, like model tokens) and "
-            "times, in one process on the same chunks: unspool reading `value` after every "
-            "chunk; the jiter re-parse of the whole buffer after every chunk (what the openai "
-            "and anthropic SDKs do); ijson's C backend fed chunk by chunk; and `json.loads` "
-            "once on the finished text.",
-            "",
-            f"Median time of one stream; (Nx) = peer time / unspool time, so above 1 unspool "
-            f"is faster. {_machine_line(info)}:",
-            "",
-            table,
-            "",
-            "The whole text in one chunk: " + (", ".join(whole) or "not measured") + ".",
-            "",
-            "![time against size, log-log](benchmarks/plot.svg)",
-            "",
-            *(f"- {n.removeprefix('[parser] ')}" for n in notes),
-            "",
-            *splitter,
-            "Method, the issue's targets, a chunk-size sweep and every measurement: "
-            "[benchmarks/RESULTS.md](benchmarks/RESULTS.md).",
+            _table(split_header, split_rows, "lllrrrr"),
             "",
         ]
-    )
-
-
-def _readme_splitter(results: Results) -> list[str]:
-    """A small table for the Splitter, when this run measured it."""
-    peers = ("ijson-at", "jiter", "json.loads")
-    rows = []
-    for workload, what in (("records", "records at `/items`"), ("records-ndjson", "NDJSON")):
-        for size in ("100k", "1m"):
-            for chunking in ("llm", "whole"):
-                m = results.get(workload, size, chunking, "splitter")
-                if m is None:
-                    continue
-                row = [what, SIZE_LABELS[size], _chunking_label(chunking, short=True)]
-                row.append(fmt_time(m.seconds))
-                for peer in peers:
-                    p = results.get(workload, size, chunking, peer)
-                    r = results.speedup(workload, size, chunking, peer, "splitter")
-                    row.append(_time_cell(p) + (f" ({fmt_ratio(r)})" if r else ""))
-                rows.append(row)
-    if not rows:
-        return []
-    header = ["items of", "size", "chunks", "Splitter", *(CONTENDERS[p].label for p in peers)]
-    return [
-        "`Splitter` (each item the moment it closes) against ijson's `items_coro` on the "
-        "same chunks; (Nx) = peer time / Splitter time:",
+    lines += [
+        _memory_block(memory.summary(mem) if mem else "Memory: not measured in this run."),
         "",
-        _table(header, rows, "lllrrrr"),
+        "Method, the issue's targets, a chunk-size sweep and every measurement: "
+        "[benchmarks/RESULTS.md](benchmarks/RESULTS.md).",
         "",
     ]
+    return "\n".join(lines)
 
 
 def listing() -> str:
     lines = ["suites:"]
-    lines += [f"  {s.name:<12} {s.title}" for s in SUITES.values()]
+    lines += [f"  {s.name:<14} {s.title}" for s in SUITES.values()]
     lines.append("workloads:")
-    lines += [f"  {w.name:<12} {w.description}" for w in WORKLOADS.values()]
+    lines += [f"  {w.name:<14} {w.description}" for w in WORKLOADS.values()]
     lines.append("chunkings: " + ", ".join(CHUNKINGS))
     lines.append("contenders:")
-    lines += [f"  {c.name:<12} {c.note}" for c in CONTENDERS.values()]
+    lines += [f"  {c.name:<14} {c.note}" for c in CONTENDERS.values()]
     return "\n".join(lines)
 
 
@@ -499,18 +521,16 @@ def listing() -> str:
 
 _COLORS = {
     "unspool": "#d62728",
+    "unspool-events": "#ff7f0e",
+    "splitter": "#d62728",
     "json.loads": "#7f7f7f",
     "jiter": "#1f77b4",
     "ijson-items": "#2ca02c",
+    "ijson-at": "#2ca02c",
     "ijson-events": "#17becf",
 }
-_PALETTE = ("#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 PANEL_W, PANEL_H = 430, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 14, 30, 40
-
-
-def _color(name: str, i: int) -> str:
-    return _COLORS.get(name, _PALETTE[i % len(_PALETTE)])
 
 
 def _size_label(x: int) -> str:
@@ -540,8 +560,8 @@ def svg_plot(suite: Suite, results: Results) -> str:
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     x = 10.0
-    for i, name in enumerate(suite.contenders):
-        color = _color(name, i)
+    for name in suite.contenders:
+        color = _COLORS.get(name, "#9467bd")
         svg.append(
             f'<line x1="{x}" y1="16" x2="{x + 22}" y2="16" stroke="{color}" stroke-width="2.5"/>'
             f'<circle cx="{x + 11}" cy="16" r="3.5" fill="{color}"/>'
@@ -553,11 +573,7 @@ def svg_plot(suite: Suite, results: Results) -> str:
         f'<text x="{width - 10}" y="20" text-anchor="end" fill="#555">'
         "hollow/dashed = estimated</text>"
     )
-    sizes = [
-        math.log10(m.n_bytes)
-        for m in results.items
-        if m.suite == suite.name and m.n_bytes > 0 and m.error is None
-    ]
+    sizes = [math.log10(m.n_bytes) for m in results.items if m.error is None]
     xrange = (min(sizes, default=3.0) - 0.12, max(sizes, default=6.0) + 0.12)
     for index, (chunking, workload) in enumerate(panels):
         ox = (index % ncols) * PANEL_W
@@ -622,8 +638,8 @@ def _panel(
         f'<text transform="translate({ox + 12},{oy + TOP + ph / 2:.1f}) rotate(-90)" '
         'text-anchor="middle" fill="#555">time per stream (log)</text>'
     )
-    for i, (name, points) in enumerate(series):
-        color = _color(name, suite.contenders.index(name) if name in suite.contenders else i)
+    for name, points in series:
+        color = _COLORS.get(name, "#9467bd")
         width = 2.5 if name == suite.base else 1.6
         for (ax, ay, ae), (bx, by, be) in itertools.pairwise(points):
             dash = ' stroke-dasharray="5,4"' if ae or be else ""

@@ -1,4 +1,4 @@
-"""Measurements and the lookups, ratios and fits computed from them."""
+"""Measurements, the settings they were taken with, and the ratios and fits computed from them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,20 @@ import math
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+ESTIMATE_POINTS = 40  # windows of consecutive chunks sampled to estimate a re-parse pass
+ESTIMATE_WINDOW = 8  # consecutive chunks re-parsed per window
+
+
+@dataclass
+class Settings:
+    repeats: int = 5  # timed passes per (case, contender), at most
+    cell_budget: float = 10.0  # seconds of timed samples per (case, contender), about
+    reparse_budget: float = 15.0  # run a re-parse contender for real only below this estimate
+    clock: str = "perf_counter"
+
+
+QUICK = Settings(repeats=3, cell_budget=3.0, reparse_budget=2.0)
 
 
 def sig3(x: float) -> str:
@@ -40,9 +54,9 @@ class Measurement:
     n_bytes: int  # UTF-8 bytes of the text
     n_chunks: int
     samples: list[float] = field(default_factory=list)  # seconds per pass
-    estimated: bool = False  # seconds comes from sampled prefixes, not a full pass
-    estimate: float | None = None  # the prefix-sample estimate, when one was made
-    check: str = "n/a"  # "ok" when the pass's result equalled json.loads, else "n/a"/"MISMATCH"
+    estimated: bool = False  # no full pass was run: ``estimate`` stands in for it
+    estimate: float | None = None  # the re-parse estimate, when one was made
+    check: str = "n/a"  # "ok" or "MISMATCH" against the expected value; "n/a": nothing built
     error: str | None = None
 
     @property
@@ -68,54 +82,41 @@ class Measurement:
         return self.seconds / self.n_chunks * 1e6
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["seconds"] = self.seconds
-        return data
+        return {**asdict(self), "seconds": self.seconds}
 
 
 class Results:
-    """All measurements of one run.  ``view(suite)`` narrows them to one suite, whose
-    measurements are addressable by (workload, size, chunking, contender)."""
+    """Measurements, addressable by (workload, size, chunking, contender); ``view(suite)``
+    narrows them to one suite."""
 
-    def __init__(self) -> None:
+    def __init__(self, items: list[Measurement] | None = None) -> None:
         self.items: list[Measurement] = []
         self._index: dict[tuple[str, str, str, str], Measurement] = {}
+        for m in items or ():
+            self.add(m)
 
     def add(self, m: Measurement) -> None:
         self.items.append(m)
         self._index[(m.workload, m.size, m.chunking, m.contender)] = m
 
     def view(self, suite: str) -> Results:
-        narrowed = Results()
-        for m in self.items:
-            if m.suite == suite:
-                narrowed.add(m)
-        return narrowed
+        return Results([m for m in self.items if m.suite == suite])
 
     def get(self, workload: str, size: str, chunking: str, contender: str) -> Measurement | None:
-        """The measurement (the latest, across suites, unless this is a ``view``)."""
+        """The measurement without an error (the latest, across suites, unless a ``view``)."""
         m = self._index.get((workload, size, chunking, contender))
         return m if m is not None and m.error is None else None
-
-    def seconds(self, workload: str, size: str, chunking: str, contender: str) -> float | None:
-        m = self.get(workload, size, chunking, contender)
-        return m.seconds if m is not None else None
 
     def speedup(
         self, workload: str, size: str, chunking: str, peer: str, base: str = "unspool"
     ) -> float | None:
         """t(peer) / t(base): above 1 the base is faster."""
-        p = self.seconds(workload, size, chunking, peer)
-        b = self.seconds(workload, size, chunking, base)
-        return p / b if p is not None and b is not None else None
+        p = self.get(workload, size, chunking, peer)
+        b = self.get(workload, size, chunking, base)
+        return p.seconds / b.seconds if p is not None and b is not None else None
 
     def exponent(
-        self,
-        workload: str,
-        sizes: tuple[str, ...],
-        chunking: str,
-        contender: str,
-        best: bool = True,
+        self, workload: str, sizes: tuple[str, ...], chunking: str, contender: str, best: bool
     ) -> float | None:
         """Least-squares slope of log(time) against log(bytes) over ``sizes``.
 
@@ -125,8 +126,7 @@ class Results:
         points = []
         for size in sizes:
             m = self.get(workload, size, chunking, contender)
-            t = None if m is None else m.best if best else m.seconds
-            if m is not None and t is not None and t > 0:
+            if m is not None and (t := m.best if best else m.seconds) > 0:
                 points.append((math.log(m.n_bytes), math.log(t)))
         if len(points) < 2:
             return None

@@ -5,8 +5,6 @@ case, one after another in one process.  A suite's targets are the issue's perfo
 each computed from the results as a figure plus met / missed / not measured.
 
 Adding a benchmark is one ``Suite`` here plus, if needed, a ``Workload`` and a ``Contender``.
-The ``splitter`` suite (issue 3: records at ``/items`` and as NDJSON) is already declared; it
-joins the default run as soon as ``unspool.Splitter`` exists.
 """
 
 from __future__ import annotations
@@ -14,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .contenders import CONTENDERS
 from .results import Results, versus
 from .workloads import SIZE_LABELS
+
+FIT_SIZES = ("10k", "100k", "1m")  # the issues' range for the linearity targets
 
 
 @dataclass(frozen=True)
@@ -44,34 +43,43 @@ class Suite:
         return self.contenders[0]
 
 
+def _faster(
+    r: Results, goal: str, case: tuple[str, str, str], peer: str, base: str, at_least: float
+) -> Target:
+    """``base`` is at least ``at_least`` times faster than ``peer`` on ``case``."""
+    s = r.speedup(*case, peer, base)
+    return Target(goal, versus(s), None if s is None else s >= at_least)
+
+
+def _linear(r: Results, workload: str, base: str) -> Target:
+    e = r.exponent(workload, FIT_SIZES, "llm", base, best=True)
+    complete = all(r.get(workload, size, "llm", base) for size in FIT_SIZES)
+    figure = "not measured" if e is None else f"{e:.3f}"
+    if e is not None and not complete:
+        figure += " (not all of 10 KB-1 MB measured)"
+    return Target(
+        f"linear: exponent <= 1.05 from 10 KB to 1 MB ({workload}, LLM chunks)",
+        figure,
+        None if e is None or not complete else e <= 1.05,
+    )
+
+
 def parser_targets(r: Results) -> list[Target]:
     """Issue 2, item 7."""
-    out: list[Target] = []
-
-    s = r.speedup("article", "100k", "llm", "jiter")
-    out.append(
-        Target(
-            "100 KB article, LLM chunks: unspool >= 100x faster than the jiter re-parse",
-            versus(s),
-            None if s is None else s >= 100,
-        )
-    )
+    article, records = ("article", "100k", "llm"), ("records", "100k", "llm")
+    goal = "100 KB article, LLM chunks: unspool >= 100x faster than the jiter re-parse"
+    out = [_faster(r, goal, article, "jiter", "unspool", 100)]
     for peer, label in (("ijson-items", "ijson items"), ("ijson-events", "ijson events")):
-        s = r.speedup("article", "100k", "llm", peer)
-        out.append(
-            Target(
-                f"100 KB article, LLM chunks: unspool no slower than ijson C ({label})",
-                versus(s),
-                None if s is None else s >= 1,
-            )
-        )
+        goal = f"100 KB article, LLM chunks: unspool no slower than ijson C ({label})"
+        out.append(_faster(r, goal, article, peer, "unspool", 1))
 
-    worst: tuple[float, str] | None = None
-    for workload in ("article", "records"):
-        for size in ("1k", "10k", "100k", "1m"):
-            s = r.speedup(workload, size, "llm", "jiter")
-            if s is not None and (worst is None or s < worst[0]):
-                worst = (s, f"{workload} {SIZE_LABELS[size]}")
+    speedups = [
+        (s, f"{workload} {SIZE_LABELS[size]}")
+        for workload in ("article", "records")
+        for size in ("1k", "10k", "100k", "1m")
+        if (s := r.speedup(workload, size, "llm", "jiter")) is not None
+    ]
+    worst = min(speedups, default=None)
     out.append(
         Target(
             "LLM chunks: faster than the jiter re-parse from 1 KB up (both workloads)",
@@ -81,43 +89,19 @@ def parser_targets(r: Results) -> list[Target]:
     )
 
     for peer, label in (("ijson-items", "ijson items"), ("ijson-events", "ijson events")):
-        s = r.speedup("records", "100k", "llm", peer)
-        out.append(
-            Target(
-                f"100 KB records, LLM chunks: within 2x of ijson C ({label})",
-                versus(s),
-                None if s is None else 1 / s <= 2,
-            )
-        )
+        goal = f"100 KB records, LLM chunks: within 2x of ijson C ({label})"
+        out.append(_faster(r, goal, records, peer, "unspool", 0.5))
+    out += [_linear(r, workload, "unspool") for workload in ("article", "records")]
 
-    fit = ("10k", "100k", "1m")
-    for workload in ("article", "records"):
-        e = r.exponent(workload, fit, "llm", "unspool")
-        complete = all(r.get(workload, size, "llm", "unspool") for size in fit)
-        out.append(
-            Target(
-                f"linear: exponent <= 1.05 from 10 KB to 1 MB ({workload}, LLM chunks)",
-                "not measured"
-                if e is None
-                else f"{e:.3f}" + ("" if complete else " (without 1 MB: not the target range)"),
-                None if e is None or not complete else e <= 1.05,
-            )
-        )
-
-    speeds = []
-    for size in ("100k", "1m"):
-        m = r.get("article", size, "whole", "unspool")
-        if m is not None:
-            speeds.append(f"{m.mb_per_s:.0f} MB/s at {SIZE_LABELS[size]}")
-    slowest = min(
-        (m.mb_per_s for s in ("100k", "1m") if (m := r.get("article", s, "whole", "unspool"))),
-        default=None,
-    )
+    whole = [
+        (m, size) for size in ("100k", "1m") if (m := r.get("article", size, "whole", "unspool"))
+    ]
     out.append(
         Target(
             "whole-text article parses at >= 150 MB/s",
-            ", ".join(speeds) or "not measured",
-            None if slowest is None else slowest >= 150,
+            ", ".join(f"{m.mb_per_s:.0f} MB/s at {SIZE_LABELS[size]}" for m, size in whole)
+            or "not measured",
+            min(m.mb_per_s for m, _ in whole) >= 150 if whole else None,
         )
     )
     return out
@@ -125,43 +109,16 @@ def parser_targets(r: Results) -> list[Target]:
 
 def splitter_targets(r: Results) -> list[Target]:
     """Issue 3, item 8."""
-    out: list[Target] = []
+    out = []
     for workload, what in (("records", "records at /items"), ("records-ndjson", "NDJSON")):
         for chunking in ("llm", "whole"):
-            s = r.speedup(workload, "1m", chunking, "ijson-at", "splitter")
-            out.append(
-                Target(
-                    f"1 MB {what}, {chunking}: at or below ijson C's time",
-                    versus(s),
-                    None if s is None else s >= 1,
-                )
-            )
-    s = r.speedup("records", "100k", "llm", "jiter", "splitter")
-    out.append(
-        Target(
-            "100 KB records at /items, LLM chunks: >= 50x faster than the jiter re-parse",
-            versus(s),
-            None if s is None else s >= 50,
-        )
-    )
-    fit = ("10k", "100k", "1m")
-    for workload in ("records", "records-ndjson"):
-        e = r.exponent(workload, fit, "llm", "splitter")
-        complete = all(r.get(workload, size, "llm", "splitter") for size in fit)
-        out.append(
-            Target(
-                f"linear: exponent <= 1.05 from 10 KB to 1 MB ({workload}, LLM chunks)",
-                "not measured" if e is None else f"{e:.3f}" + ("" if complete else " (partial)"),
-                None if e is None or not complete else e <= 1.05,
-            )
-        )
+            goal = f"1 MB {what}, {chunking}: at or below ijson C's time"
+            out.append(_faster(r, goal, (workload, "1m", chunking), "ijson-at", "splitter", 1))
+    goal = "100 KB records at /items, LLM chunks: >= 50x faster than the jiter re-parse"
+    out.append(_faster(r, goal, ("records", "100k", "llm"), "jiter", "splitter", 50))
+    out += [_linear(r, workload, "splitter") for workload in ("records", "records-ndjson")]
     return out
 
-
-SWEEP_CHUNKINGS = (
-    *("fixed-1", "fixed-2", "fixed-4", "fixed-8", "fixed-16", "fixed-64", "fixed-256"),
-    *("fixed-4096", "whole"),
-)
 
 SUITES: dict[str, Suite] = {
     s.name: s
@@ -173,14 +130,10 @@ SUITES: dict[str, Suite] = {
             sizes=("1k", "10k", "100k", "1m"),
             chunkings=("llm", "whole"),
             contenders=(
-                "unspool",
-                "unspool-events",
-                "json.loads",
-                "jiter",
-                "ijson-items",
-                "ijson-events",
+                *("unspool", "unspool-events", "json.loads", "jiter"),
+                *("ijson-items", "ijson-events"),
             ),
-            fit_sizes=("10k", "100k", "1m"),
+            fit_sizes=FIT_SIZES,
             plot=True,
             targets=parser_targets,
         ),
@@ -191,7 +144,7 @@ SUITES: dict[str, Suite] = {
             sizes=("10k", "100k", "1m"),
             chunkings=("llm", "whole"),
             contenders=("splitter", "json.loads", "jiter", "ijson-at"),
-            fit_sizes=("10k", "100k", "1m"),
+            fit_sizes=FIT_SIZES,
             targets=splitter_targets,
         ),
         Suite(
@@ -199,14 +152,13 @@ SUITES: dict[str, Suite] = {
             "Chunk-size sweep, 100 KB: the fixed cost of one feed",
             workloads=("article", "records"),
             sizes=("100k",),
-            chunkings=SWEEP_CHUNKINGS,
+            chunkings=(
+                *("fixed-1", "fixed-2", "fixed-4", "fixed-8", "fixed-16", "fixed-64"),
+                *("fixed-256", "fixed-4096", "whole"),
+            ),
             contenders=("unspool", "jiter", "ijson-items", "ijson-events"),
             reparse_budget=1.0,
         ),
     )
 }
-# A suite runs by default when its first contender exists here (the splitter from issue 3 on).
-DEFAULT_SUITES = tuple(
-    name for name in ("parser", "splitter", "sweep") if CONTENDERS[SUITES[name].base].available
-)
 QUICK_SUITES = ("parser",)

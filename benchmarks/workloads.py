@@ -14,7 +14,7 @@ with mean about 4, like the tokens of a streamed completion; ``whole`` is one ch
 ``fixed-N`` cuts every N characters (the chunk-size sweep).
 
 To add a workload, write a generator and add one ``Workload`` to ``WORKLOADS``; splitter
-workloads (issue 3) say where their items are with ``item_pointer`` / ``multiple``.
+workloads say where their items are with ``item_pointer`` / ``multiple``.
 """
 
 from __future__ import annotations
@@ -51,11 +51,8 @@ class Workload:
 
     def items(self, value: Any) -> list[Any]:
         """The items a splitter should return, from ``load(text)``."""
-        if self.multiple:
-            return list(value)
         for key in (self.item_pointer or "").split("/")[1:]:
-            key = key.replace("~1", "/").replace("~0", "~")
-            value = value[int(key)] if isinstance(value, list) else value[key]
+            value = value[key]
         return list(value)
 
 
@@ -93,9 +90,9 @@ _ESCAPED = {"é": "\\u00e9", "🚀": "\\ud83d\\ude80"}
 _TAGS = ("json", "streaming", "llm", "parsing", "latency", "python", "ux", "agents", "tools")
 
 
-def _serialize(obj: Any) -> str:
+def _serialize(obj: Any, indent: int | None = 2) -> str:
     """Write ``obj`` the way a model would (see the module docstring)."""
-    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    text = json.dumps(obj, indent=indent, ensure_ascii=False)
     for char, escape in _ESCAPED.items():
         text = text.replace(char, escape)
     return text
@@ -218,17 +215,10 @@ def make_records(target: int, seed: int) -> str:
     return _serialize({"items": items, "total": len(items), "has_more": False})
 
 
-def _compact(obj: Any) -> str:
-    text = json.dumps(obj, ensure_ascii=False)
-    for char, escape in _ESCAPED.items():
-        text = text.replace(char, escape)
-    return text
-
-
 def make_records_ndjson(target: int, seed: int) -> str:
     """The same kind of records as NDJSON: one compact object per line."""
-    items = _record_items(target, seed, lambda item: len(_compact(item).encode()) + 1)
-    return "".join(_compact(item) + "\n" for item in items)
+    items = _record_items(target, seed, lambda item: len(_serialize(item, None).encode()) + 1)
+    return "".join(_serialize(item, None) + "\n" for item in items)
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -296,7 +286,6 @@ def fixed(size: int) -> Callable[[str, int], list[str]]:
     def split(text: str, seed: int) -> list[str]:
         return [text[i : i + size] for i in range(0, len(text), size)]
 
-    split.__doc__ = f"Chunks of {size} characters."
     return split
 
 
