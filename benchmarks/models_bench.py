@@ -3,7 +3,7 @@
 Three ways to show a live, typed ``Article`` after every chunk of a streamed JSON answer:
 
 - ``unspool``: ``unspool.stream_model(chunks, Article)``: each value validated once when it
-  completes, partials rebuilt along the changed path, ``final()`` validated once.
+  completes, one live partial updated in place, ``final()`` validated once.
 - ``pydantic-partial``: after every chunk, ``TypeAdapter(LooseArticle).validate_json(buffer,
   experimental_allow_partial=True)`` on the whole buffer (``LooseArticle``: every field
   optional, as a partial must be); ``Article.model_validate_json`` at the end.
@@ -15,10 +15,12 @@ Three ways to show a live, typed ``Article`` after every chunk of a streamed JSO
 
 The article is LLM-shaped (title, tags, sections of paragraphs, a few scalars), generated at
 each size; chunks are seeded random slices of 1-12 characters (LLM tokens).  Each cell is
-the median of ``--repeat`` runs of the whole stream.  Run::
+the median (``--stat min``: the fastest) of ``--repeat`` runs of the whole stream, timed by
+CPU time of this process (``--clock wall`` for wall time), so that other work on a shared
+machine weighs less.  Run::
 
     python benchmarks/models_bench.py                 # 10 KB and 100 KB, plus scaling
-    python benchmarks/models_bench.py --sizes 10 40 --repeat 3
+    python benchmarks/models_bench.py --sizes 10 40 --repeat 3 --scaling   # no scaling table
 """
 
 from __future__ import annotations
@@ -175,13 +177,18 @@ RUNNERS: dict[str, Callable[[list[str]], Article]] = {
 }
 
 
-def median_time(fn: Callable[[list[str]], Article], chunks: list[str], repeat: int) -> float:
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+STATS = {"median": statistics.median, "min": min}
+
+
+def timed(fn: Callable[[list[str]], Article], chunks: list[str], args: argparse.Namespace) -> float:
+    clock = CLOCKS[args.clock]
     times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+    for _ in range(args.repeat):
+        start = clock()
         fn(chunks)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        times.append(clock() - start)
+    return STATS[args.stat](times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,11 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--scaling", type=int, nargs="*", default=[10, 40, 100, 400], help="KB, unspool only"
     )
-    ap.add_argument("--repeat", type=int, default=5, help="runs per cell (median)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per cell")
+    ap.add_argument("--clock", choices=CLOCKS, default="cpu", help="process CPU or wall time")
+    ap.add_argument("--stat", choices=STATS, default="median", help="of the runs per cell")
     ap.add_argument("--seed", type=int, default=7, help="chunking seed")
     args = ap.parse_args(argv)
 
-    print(f"Python {sys.version.split()[0]}, chunks of 1-12 characters, median of {args.repeat}")
+    print(
+        f"Python {sys.version.split()[0]}, chunks of 1-12 characters, "
+        f"{args.stat} of {args.repeat} runs, {args.clock} time"
+    )
     print()
     print("| size | chunks | " + " | ".join(RUNNERS) + " | vs pydantic-partial | vs jiter |")
     print("|---:|---:|" + "---:|" * (len(RUNNERS) + 2))
@@ -206,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in RUNNERS.items():
             if fn(chunks) != expected:
                 raise SystemExit(f"{name} gave a different article at {kb} KB")
-            times[name] = median_time(fn, chunks, args.repeat)
+            times[name] = timed(fn, chunks, args)
         base = times["unspool"]
         cells = " | ".join(f"{t * 1e3:.1f} ms" for t in times.values())
         print(
@@ -223,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         for kb in args.scaling:
             text = article(kb * 1000)
             chunks = llm_chunks(text, args.seed)
-            t = median_time(run_unspool, chunks, args.repeat)
+            t = timed(run_unspool, chunks, args)
             ratio = f"{t / previous[1]:.2f}x for {kb / previous[0]:.1f}x" if previous else ""
             print(
                 f"| {kb} KB | {len(chunks)} | {t * 1e3:.1f} ms | {len(text) / t / 1e6:.2f} "

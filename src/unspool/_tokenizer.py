@@ -151,6 +151,8 @@ class Tokenizer:
         self.max_depth = max_depth if max_depth is not None else 1 << 62
         self.max_string = max_string
         self.max_buffer = max_buffer
+        # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
+        self._short_number = min(18, max_buffer)
         self.error: ParseError | None = None
         self.stack: list[int] = []  # OBJECT / ARRAY per open container
         self.state = S_VALUE
@@ -311,8 +313,6 @@ class Tokenizer:
         tokens: list[tuple[Any, ...]] = []
         append = tokens.append
         stack = self.stack
-        # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
-        short_number = min(18, self.max_buffer)
         i = 0
         try:
             if state >= S_IN_STRING:
@@ -356,9 +356,7 @@ class Tokenizer:
                         if m is not None and text[m.start()] == '"':
                             j = m.start()
                             if j - i - 1 > self.max_string:
-                                self._string_len = j - i - 1
-                                self._store_limit_string(base + j)
-                                raise self._stored()
+                                self._limit_whole_string(j - i - 1, base + j)
                             append((T_STRING, text[i + 1 : j], base + i, base + j + 1))
                             i = j + 1
                             state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
@@ -396,7 +394,11 @@ class Tokenizer:
                         if m is not None:
                             j = m.end()
                             # A short number with a delimiter after it is complete: one match.
-                            if j < n and text[j] not in _NUMBER_CHARS and j - i <= short_number:
+                            if (
+                                j < n
+                                and text[j] not in _NUMBER_CHARS
+                                and j - i <= self._short_number
+                            ):
                                 number = text[i:j]
                                 value = float(number) if m.lastindex else int(number)
                                 append((T_SCALAR, value, base + i, base + j))
@@ -451,9 +453,7 @@ class Tokenizer:
                         if m is not None and text[m.start()] == '"':
                             j = m.start()
                             if j - i - 1 > self.max_string:
-                                self._string_len = j - i - 1
-                                self._store_limit_string(base + j)
-                                raise self._stored()
+                                self._limit_whole_string(j - i - 1, base + j)
                             append((T_KEY, text[i + 1 : j], base + i))
                             i = j + 1
                             if text[i : i + 1] == ":":  # the usual '"key":' in one step
@@ -744,6 +744,11 @@ class Tokenizer:
         over = self._string_len - self.max_string
         msg = f"string longer than max_string={self.max_string} characters"
         self._store(LimitExceeded, "max_string", msg, end - over)
+
+    def _limit_whole_string(self, length: int, end: int) -> None:
+        self._string_len = length
+        self._store_limit_string(end)
+        raise self._stored()
 
     def _limit_buffer(self) -> None:
         """The number at ``_token_start`` is longer than max_buffer, whatever the chunking."""
