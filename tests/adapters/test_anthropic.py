@@ -91,7 +91,6 @@ async def test_async_messages_stream_manager(served: Serve) -> None:
     assert s.body.closed
 
 
-@pytest.mark.skipif(not hasattr(unspool, "Splitter"), reason="unspool.Splitter not built yet")
 def test_text_into_splitter(served: Serve) -> None:
     s = served("anthropic_json_text.sse")
     splitter = unspool.Splitter(at="/items")

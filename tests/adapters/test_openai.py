@@ -96,7 +96,6 @@ def test_chat_into_parser_events(served: Serve) -> None:
     ]
 
 
-@pytest.mark.skipif(not hasattr(unspool, "Splitter"), reason="unspool.Splitter not built yet")
 def test_chat_into_splitter(served: Serve) -> None:
     s = served("openai_chat_json.sse")
     splitter = unspool.Splitter(at="/items")
@@ -107,7 +106,6 @@ def test_chat_into_splitter(served: Serve) -> None:
     assert items == json.loads(chat_text("openai_chat_json.sse"))["items"]
 
 
-@pytest.mark.skipif(not hasattr(unspool, "stream_model"), reason="stream_model not built yet")
 def test_chat_into_stream_model(served: Serve) -> None:
     class Item(pydantic.BaseModel):
         name: str
