@@ -1,0 +1,1173 @@
+"""Pydantic, incrementally: honest, live partial models and per-value validation (the one
+module that imports pydantic).
+
+How it works.  A model's pydantic core schema is compiled once (cached per model class) into
+*places*: one ``_Shape`` per position in the schema -- a field, a list's items, a dict's
+values -- that says how a JSON value there streams (a string that grows, an object with
+fields, a list, ...) and holds a validator for exactly that place (built lazily from the
+place's own core schema, so field validators and constraints are the model's own).  A
+``PartialBuilder`` feeds a ``Parser`` and mirrors the parser's open containers with a stack
+of ``_Open`` entries, each holding the live value that shows its container.  Each
+``ValueCompleted`` event validates that value once against its place and stores the result
+in its parent; the parser's open spine (the last key or element of each open container)
+shows what has begun.
+
+The partial is live, updated in place like ``Parser.value``: ``stream_model`` yields the
+same ``Partial[Model]`` instance after every chunk.  A nested partial, list or dict is
+created once, when its JSON value begins, and put in its parent; from then on a field is
+set in the instance's ``__dict__`` (no validation: values were validated at completion),
+a list is appended to or has its last element replaced, and ``model_fields_set`` and
+``completed()`` grow.  Call ``partial.model_copy(deep=True)`` to keep a snapshot.
+
+Cost.  Validation is linear: each value once (``final()`` once more).  A chunk that only
+extends a shown string costs one store into its parent (plus building the longer string, so
+while one very long string is open each chunk copies it, as reading ``Parser.value`` does);
+any other chunk costs its events plus the walk from the deepest open container to what
+began: O(depth), never O(items) or O(document).
+
+Rules it keeps (DESIGN section 3's invariants, seen from the model):
+
+1. A field never changes type: a string field shows ``str``, an object field its
+   ``Partial[...]``, a list field a ``list``; a value whose streamed form would not match its
+   type is not shown until it is complete and valid.
+2. Numbers, booleans, ``None``, ``Literal`` and ``Enum`` values -- and any value that is not a
+   plain string, object, list or dict (``datetime``, ``tuple``, ``set``, ambiguous unions) --
+   appear only when complete and valid.
+3. Strings grow: an open string field shows the raw text received so far; when it completes
+   it shows its validated value (different only if a validator transforms it).
+4. Lists only grow and only their last element changes; objects only gain fields and only
+   their most recent field changes.  A nested partial, list or dict, once shown, stays the
+   same object.
+5. A field appears when its value has begun to show, never with its default: defaults appear
+   only in ``final()``.  ``model_fields_set`` holds the fields shown so far and
+   ``completed(partial)`` the fields whose values are complete.
+6. A nested union value appears once its discriminator is complete and valid (for a
+   ``Field(discriminator=...)`` union, or a plain union of models with distinct ``Literal``
+   tags); before that, what arrived is held and replayed.
+7. Every completed value is validated once, at completion, against its place (containers
+   with no validators or constraints of their own are not re-validated: their parts were).
+   A failure raises ``unspool.ValidationError`` at once, with the JSON path, the raw text
+   (``json.dumps`` of the value) and the pydantic error as ``__cause__``.
+8. ``final()`` is ``Model.model_validate`` of the complete value, run exactly once (so model
+   validators and cross-field checks run once).
+
+Values are validated in Python mode, as ``Model.model_validate(json.loads(text))`` would;
+for strict schemas and base64/hex bytes, where Python mode would reject valid JSON, in JSON
+mode on ``json.dumps`` of the value.  A field validator that reads ``ValidationInfo.data``
+cannot see its siblings when run alone; if it fails with TypeError/KeyError/AttributeError
+there, the raw value is shown and ``final()`` gives the verdict.  JSON keys are matched by
+alias (and by name where the model allows it); ``AliasPath`` fields and extra keys show only
+in ``final()``.  A duplicate key's second value shows once it is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
+from pydantic_core import SchemaValidator
+from pydantic_core import ValidationError as PydanticValidationError
+from typing_extensions import is_typeddict
+
+from ._errors import IncompleteJSONError, ParseError, ValidationError
+from ._events import Event, ItemError, StringDelta, ValueCompleted
+from ._parser import MISSING, Parser
+from ._path import Path, pointer
+
+logger = logging.getLogger("unspool")
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+__all__ = ["ItemChecker", "Partial", "PartialBuilder", "completed"]
+
+
+# -- Partial[Model] ----------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+
+    class Partial(BaseModel, Generic[T]):
+        """``Partial[Model]``: ``Model`` with every field optional (see the runtime class)."""
+
+        _completed: set[str]
+
+        # Field types are not known to a type checker: every field reads as ``Any``.
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+
+    class Partial(BaseModel):
+        """``Partial[Model]``: a generated model class (cached) with ``Model``'s field names
+        and aliases where every field is optional and ``None`` until it has begun; nested
+        models are their ``Partial``, ``list[Model]`` a list of partials, ``dict[str,
+        Model]`` a dict of partials.  ``isinstance(p, unspool.Partial)`` holds for all of
+        them, and ``Partial[Model].unspool_model`` is ``Model``.
+
+        ``stream_model`` yields one live instance, updated in place like ``Parser.value``
+        (treat it as read-only; ``p.model_copy(deep=True)`` keeps a snapshot).
+        ``model_fields_set`` says which fields have begun and ``unspool.completed(p)``
+        which are complete.
+        """
+
+        _completed: set[str] = PrivateAttr(default_factory=set)
+        unspool_model: ClassVar[type[Any]]
+
+        def __class_getitem__(cls, model: Any) -> type[Partial]:
+            return partial_class(model)
+
+
+def completed(partial: Partial[Any]) -> frozenset[str]:
+    """The names of the fields of ``partial`` whose values are complete (validated and final,
+    except that ``final()`` may still fill defaults and run model validators), as of now:
+    a live partial completes more fields as the stream goes on.
+
+    Field names, not aliases; for one level: a nested partial has its own ``completed()``.
+    An element of a list field is complete when it is not the last one, or when the list is.
+    """
+    if not isinstance(partial, Partial):
+        raise TypeError(f"completed() takes a Partial instance, not {type(partial).__name__}")
+    private = partial.__pydantic_private__
+    return frozenset(private["_completed"]) if private else frozenset()
+
+
+_PARTIALS: dict[Any, type[Partial[Any]]] = {}
+_BUILDING: set[Any] = set()
+# Model config keys a partial class keeps (how keys map to fields and how it serialises).
+_KEPT_CONFIG = (
+    "populate_by_name",
+    "validate_by_name",
+    "validate_by_alias",
+    "serialize_by_alias",
+    "use_enum_values",
+    "ser_json_bytes",
+    "ser_json_timedelta",
+)
+
+
+def partial_class(model: Any) -> type[Partial[Any]]:
+    """``Partial[model]`` for a pydantic model or a dataclass (generated once, cached)."""
+    cls = _PARTIALS.get(model)
+    if cls is not None:
+        return cls
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        if issubclass(model, Partial):
+            raise TypeError(f"{model.__name__} is partial already")
+        if model.__pydantic_root_model__:
+            raise TypeError(f"Partial[] needs a model with fields, not the root model {model}")
+        fields: list[tuple[str, Any, dict[str, Any]]] = []
+        for name, info in model.model_fields.items():
+            kept = {
+                "alias": info.alias,
+                "validation_alias": info.validation_alias,
+                "serialization_alias": info.serialization_alias,
+                "title": info.title,
+                "description": info.description,
+            }
+            fields.append((name, info.annotation, {k: v for k, v in kept.items() if v}))
+        config = {k: v for k, v in model.model_config.items() if k in _KEPT_CONFIG}
+    elif dataclasses.is_dataclass(model) and isinstance(model, type):
+        hints = typing.get_type_hints(model, include_extras=True)
+        fields = [(f.name, hints.get(f.name, Any), {}) for f in dataclasses.fields(model) if f.init]
+        config = {}
+    else:
+        raise TypeError(f"Partial[] takes a pydantic model or a dataclass, not {model!r}")
+    _BUILDING.add(model)
+    try:
+        try:
+            cls = _new_partial(model, [(n, _partial_type(a), kw) for n, a, kw in fields], config)
+        except Exception:
+            # A type pydantic cannot build once its metadata is stripped: fall back to Any.
+            cls = _new_partial(model, [(n, Any, kw) for n, _, kw in fields], config)
+    finally:
+        _BUILDING.discard(model)
+    _PARTIALS[model] = cls
+    return cls
+
+
+def _new_partial(
+    model: type[Any], fields: list[tuple[str, Any, dict[str, Any]]], config: dict[str, Any]
+) -> type[Partial[Any]]:
+    name = f"Partial[{model.__qualname__}]"
+    namespace: dict[str, Any] = {
+        "__module__": model.__module__,
+        "__qualname__": name,
+        "__doc__": f"The partial form of {model.__qualname__}: every field optional.",
+        "__annotations__": {n: Union[ann, None] for n, ann, _ in fields},  # noqa: UP007
+        "model_config": ConfigDict(
+            arbitrary_types_allowed=True,
+            protected_namespaces=(),
+            title=name,
+            **config,  # type: ignore[typeddict-item]
+        ),
+        "unspool_model": model,
+    }
+    for n, _, kw in fields:
+        namespace[n] = Field(default=None, **kw)
+    return types.new_class(name, (Partial,), {}, lambda ns: ns.update(namespace))
+
+
+def _partial_type(tp: Any) -> Any:
+    """The annotation of a partial field: nested models become their partials."""
+    if isinstance(tp, type):
+        if issubclass(tp, BaseModel) and not tp.__pydantic_root_model__:
+            return Any if tp in _BUILDING else partial_class(tp)
+        if dataclasses.is_dataclass(tp):
+            return Any if tp in _BUILDING else partial_class(tp)
+        if is_typeddict(tp):
+            return dict[str, Any]
+        return tp
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _partial_type(args[0])
+    if origin is Union or origin is types.UnionType:
+        return Union[tuple(_partial_type(a) for a in args)]  # noqa: UP007
+    if origin in (list, Sequence) and args:
+        return list[_partial_type(args[0])]  # type: ignore[misc]
+    if origin in (dict, Mapping) and len(args) == 2 and args[0] is str:
+        return dict[str, _partial_type(args[1])]  # type: ignore[misc]
+    return tp
+
+
+# -- places: the compiled schema ---------------------------------------------------------------
+
+# How a value at a place streams.
+K_OPAQUE = 0  # hidden until complete, then its validated value
+K_STR = 1  # a string: grows, then its validated value
+K_ANY = 2  # any JSON, shown as received (strings grow, containers as lists and dicts)
+K_OBJECT = 3  # a model, dataclass or TypedDict: fields by JSON key
+K_LIST = 4  # a list: items at one place
+K_DICT = 5  # a dict with string keys: values at one place
+K_UNION = 6  # a union: the member is chosen by the JSON kind of the value
+K_TAGGED = 7  # a union of objects whose member a discriminator key names
+K_IGNORE = 8  # nothing to show or check: under an unknown key or inside a hidden value
+
+# JSON kinds of a value, as a union tells its members apart.
+OBJECT, ARRAY, STRING, SCALAR = "object", "array", "string", "scalar"
+ALL_KINDS = frozenset({OBJECT, ARRAY, STRING, SCALAR})
+_SCALAR_KINDS = frozenset({STRING, SCALAR})
+_WRAPPERS = ("function-after", "function-before", "function-wrap")
+# Config that makes a complete string's validation more than a no-op.
+_STR_CONFIG = (
+    "str_max_length",
+    "str_min_length",
+    "str_strip_whitespace",
+    "str_to_lower",
+    "str_to_upper",
+)
+# Core schema types that take JSON scalars only (strings too: lax mode parses them).
+_SCALAR_TYPES = frozenset(
+    {"int", "float", "bool", "decimal", "complex", "date", "datetime", "time", "timedelta"}
+    | {"uuid", "url", "multi-host-url", "bytes", "none"}
+)
+_ARRAY_TYPES = frozenset({"tuple", "set", "frozenset", "generator"})
+
+
+class _Object:
+    """The fields of one model, dataclass or TypedDict, by JSON key (shared by its places)."""
+
+    __slots__ = ("fields", "partial", "plain", "required")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, tuple[_Shape, str]] = {}  # JSON key -> (place, field name)
+        self.required: frozenset[str] = frozenset()
+        self.plain = True  # no model validators, no forbidden extras, no custom __init__
+        # The partial class (None for a TypedDict: its partial is a dict).
+        self.partial: type[Any] | None = None
+
+
+class _Shape:
+    """One place in a schema: how a value there streams, and its validator."""
+
+    __slots__ = (
+        "_json",
+        "_validator",
+        "by_kind",
+        "choices",
+        "config",
+        "defs",
+        "info_fn",
+        "item",
+        "kind",
+        "kinds",
+        "obj",
+        "plain",
+        "schema",
+        "tag_keys",
+        "trivial",
+    )
+
+    def __init__(self, kind: int, schema: Any = None, compiler: _Compiler | None = None) -> None:
+        self.kind = kind
+        self.schema = schema
+        self.config: Any = compiler.config if compiler else None
+        self.defs: dict[str, Any] = compiler.defs if compiler else {}
+        self.plain = True  # completion needs no check beyond its parts (containers)
+        self.trivial = False  # a complete string (or any value) is valid as it is
+        self.info_fn = False  # a validator here reads ValidationInfo
+        self.kinds: frozenset[str] = ALL_KINDS  # the JSON kinds a value here may have
+        self.item: _Shape | None = None  # K_LIST, K_DICT
+        self.obj: _Object | None = None  # K_OBJECT
+        self.by_kind: dict[str, _Shape] = {}  # K_UNION
+        self.tag_keys: frozenset[str] = frozenset()  # K_TAGGED
+        self.choices: dict[Any, _Shape] = {}  # K_TAGGED: tag value -> K_OBJECT member
+        self._validator: SchemaValidator | None = None
+        self._json: bool | None = None
+
+    def stream(self, kind: str) -> _Shape:
+        """The place a value of JSON ``kind`` streams as (``_OPAQUE`` if it must wait)."""
+        k = self.kind
+        if k == K_UNION:
+            return self.by_kind.get(kind, _OPAQUE)
+        if k in (K_ANY, K_IGNORE):
+            return self
+        if kind == OBJECT:
+            return self if k in (K_OBJECT, K_DICT, K_TAGGED) else _OPAQUE
+        if kind == ARRAY:
+            return self if k == K_LIST else _OPAQUE
+        if kind == STRING and k == K_STR:
+            return self
+        return _OPAQUE
+
+    def validate(self, raw: Any, path: Path) -> Any:
+        """Validate a complete value at this place (raises ``unspool.ValidationError``)."""
+        validator = self._validator
+        if validator is None:
+            validator = self._build()
+        try:
+            if self.json_mode():
+                return validator.validate_json(json.dumps(raw, ensure_ascii=False))
+            return validator.validate_python(raw)
+        except PydanticValidationError as err:
+            raise _validation_error(err, path, raw) from err
+        except (TypeError, KeyError, AttributeError):
+            if not self.info_fn:
+                raise
+            return raw  # a validator that needs its siblings (ValidationInfo.data)
+
+    def _build(self) -> SchemaValidator:
+        schema = self.schema
+        used = _refs(schema, self.defs)
+        if used:
+            schema = {
+                "type": "definitions",
+                "schema": schema,
+                "definitions": [self.defs[ref] for ref in used],
+            }
+        self._validator = SchemaValidator(schema, self.config or None)
+        return self._validator
+
+    def json_mode(self) -> bool:
+        """Validate in JSON mode?  Where Python mode would reject valid JSON: strict schemas
+        (a JSON string is a valid strict ``datetime`` or ``Enum``), base64/hex bytes."""
+        mode = self._json
+        if mode is None:
+            config = self.config or {}
+            mode = self._json = bool(
+                config.get("strict")
+                or config.get("val_json_bytes", "utf8") != "utf8"
+                or _any_strict(self.schema, self.defs)
+            )
+        return mode
+
+
+_OPAQUE = _Shape(K_OPAQUE)
+_IGNORE = _Shape(K_IGNORE)
+_ANY = _Shape(K_ANY)
+_ANY.trivial = True
+
+
+def _refs(schema: Any, defs: dict[str, Any]) -> list[str]:
+    """The definitions ``schema`` reaches (each once), so its validator carries only those."""
+    found: dict[str, None] = {}
+    todo = [schema]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "definition-ref":
+                ref = node["schema_ref"]
+                if ref not in found and ref in defs:
+                    found[ref] = None
+                    todo.append(defs[ref])
+                continue
+            todo.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
+        elif isinstance(node, (list, tuple)):
+            todo.extend(node)
+    return list(found)
+
+
+def _any_strict(schema: Any, defs: dict[str, Any]) -> bool:
+    todo = [schema, *(defs[ref] for ref in _refs(schema, defs))]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            if node.get("strict") is True:
+                return True
+            todo.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
+        elif isinstance(node, (list, tuple)):
+            todo.extend(node)
+    return False
+
+
+_MODELS: dict[type[Any], _Object] = {}
+_ROOTS: dict[type[Any], _Shape] = {}
+
+
+def _model_object(cls: type[BaseModel]) -> _Object:
+    """The fields of a pydantic model, compiled once from its own core schema."""
+    obj = _MODELS.get(cls)
+    if obj is None:
+        _root_shape(cls)
+        obj = _MODELS[cls]
+    return obj
+
+
+def _root_shape(cls: type[BaseModel]) -> _Shape:
+    shape = _ROOTS.get(cls)
+    if shape is None:
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            raise TypeError(f"expected a pydantic model class, not {cls!r}")
+        before = set(_MODELS)
+        try:
+            compiler = _Compiler(cls.__pydantic_core_schema__)
+            shape = compiler.place(compiler.schema)
+        except BaseException:
+            for new in set(_MODELS) - before:  # half-compiled: forget them
+                del _MODELS[new]
+            raise
+        if shape.kind != K_OBJECT or cls not in _MODELS:
+            raise TypeError(f"{cls!r} is not a model with fields")
+        _ROOTS[cls] = shape
+    return shape
+
+
+class _Compiler:
+    """Turns one core schema (and its definitions) into places."""
+
+    def __init__(self, schema: Any) -> None:
+        self.defs: dict[str, Any] = {}
+        if schema["type"] == "definitions":
+            self.defs = {d["ref"]: d for d in schema["definitions"]}
+            schema = schema["schema"]
+        self.schema = schema
+        self.config: Any = None
+        self.objects: dict[int, _Object] = {}  # dataclasses and TypedDicts met here
+
+    def place(self, schema: Any) -> _Shape:
+        shape = _Shape(K_OPAQUE, schema, self)
+        plain = True
+        nullable = False
+        core = schema
+        while True:
+            t = core["type"]
+            if t == "definition-ref":
+                core = self.defs[core["schema_ref"]]
+            elif t == "default":
+                core = core["schema"]
+            elif t == "nullable":
+                nullable = True
+                core = core["schema"]
+            elif t in _WRAPPERS:
+                plain = False
+                if core["function"].get("type") == "with-info":
+                    shape.info_fn = True
+                core = core["schema"]
+            elif t == "json-or-python":
+                core = core["json_schema"]
+            elif t == "lax-or-strict":
+                core = core["strict_schema" if core.get("strict") else "lax_schema"]
+            else:
+                break
+        config = self.config or {}
+        if t == "str":
+            shape.kind = K_STR
+            shape.kinds = frozenset({STRING})
+            extra = set(core) - {"type", "metadata", "ref", "serialization", "strict"}
+            shape.trivial = plain and not extra and not any(config.get(k) for k in _STR_CONFIG)
+        elif t == "any":
+            shape.kind = K_ANY
+            shape.trivial = plain
+        elif t == "model" and not core.get("root_model"):
+            shape.kind = K_OBJECT
+            shape.kinds = frozenset({OBJECT})
+            shape.obj = self._model(core)
+            plain = plain and shape.obj.plain
+        elif t in ("dataclass", "typed-dict"):
+            shape.kind = K_OBJECT
+            shape.kinds = frozenset({OBJECT})
+            shape.obj = self._fields_object(core)
+            plain = plain and shape.obj.plain
+        elif t == "list":
+            shape.kind = K_LIST
+            shape.kinds = frozenset({ARRAY})
+            shape.item = self.place(core.get("items_schema", {"type": "any"}))
+            plain = plain and not ({"min_length", "max_length", "fail_fast"} & set(core))
+        elif t == "dict" and _plain_keys(core.get("keys_schema")):
+            shape.kind = K_DICT
+            shape.kinds = frozenset({OBJECT})
+            shape.item = self.place(core.get("values_schema", {"type": "any"}))
+            plain = plain and not ({"min_length", "max_length"} & set(core))
+        elif t == "tagged-union":
+            self._tagged(shape, core)
+            plain = False
+        elif t == "union":
+            self._union(shape, core)
+            plain = False
+        else:
+            shape.kinds = _opaque_kinds(t, core)
+        shape.plain = plain
+        if nullable:
+            shape.kinds |= {SCALAR}
+        return shape
+
+    def _model(self, core: Any) -> _Object:
+        cls = core["cls"]
+        if core is not self._own_model(cls):
+            return _model_object(cls)  # compiled from its own schema, shared
+        obj = _Object()
+        _MODELS[cls] = obj
+        inner = core["schema"]
+        while inner["type"] in _WRAPPERS:  # model validators
+            obj.plain = False
+            inner = inner["schema"]
+        config = core.get("config") or {}
+        if core.get("custom_init") or core.get("post_init"):
+            obj.plain = False
+        if config.get("extra_fields_behavior") == "forbid" or inner.get("extra_behavior") in (
+            "forbid",
+            "allow",
+        ):
+            obj.plain = False
+        fields = [
+            (name, f["schema"], f.get("validation_alias"), f["schema"]["type"] != "default")
+            for name, f in inner["fields"].items()
+        ]
+        self._fill(obj, fields, config)
+        obj.partial = partial_class(cls)
+        return obj
+
+    def _own_model(self, cls: Any) -> Any:
+        """The 'model' schema of ``cls`` when this compiler compiles ``cls`` itself."""
+        if cls in _MODELS:
+            return None
+        core = self.schema
+        while True:
+            t = core["type"]
+            if t == "definition-ref":
+                core = self.defs[core["schema_ref"]]
+            elif t in _WRAPPERS:
+                core = core["schema"]
+            else:
+                break
+        return core if t == "model" and core["cls"] is cls else None
+
+    def _fields_object(self, core: Any) -> _Object:
+        obj = self.objects.get(id(core))
+        if obj is not None:
+            return obj
+        cls = core.get("cls")
+        obj = _Object()
+        self.objects[id(core)] = obj
+        config = core.get("config") or {}
+        if core["type"] == "dataclass":
+            inner = core["schema"]
+            while inner["type"] in _WRAPPERS:
+                obj.plain = False
+                inner = inner["schema"]
+            if core.get("post_init") or inner.get("collect_init_only"):
+                obj.plain = False
+            fields = [
+                (
+                    f["name"],
+                    f["schema"],
+                    f.get("validation_alias"),
+                    f["schema"]["type"] != "default",
+                )
+                for f in inner["fields"]
+                if f.get("init", True) and not f.get("init_only")
+            ]
+            extra = inner.get("extra_behavior")
+        else:
+            total = core.get("total", True)
+            fields = [
+                (name, f["schema"], f.get("validation_alias"), f.get("required", total))
+                for name, f in core["fields"].items()
+            ]
+            extra = core.get("extra_behavior")
+        if extra in ("forbid", "allow") or config.get("extra_fields_behavior") == "forbid":
+            obj.plain = False
+        self._fill(obj, fields, config)
+        if core["type"] == "dataclass":
+            obj.partial = partial_class(cls)
+        return obj
+
+    def _fill(self, obj: _Object, fields: list[tuple[str, Any, Any, bool]], config: Any) -> None:
+        by_alias = config.get("validate_by_alias", True)
+        by_name = config.get("validate_by_name") or config.get("populate_by_name")
+        outer = self.config
+        self.config = config
+        try:
+            required = []
+            for name, schema, alias, needed in fields:
+                place = self.place(schema)
+                keys: list[str] = []
+                if alias is None:
+                    keys.append(name)
+                else:
+                    if by_alias:
+                        choices = [alias] if isinstance(alias, str) else alias
+                        for choice in choices:
+                            if isinstance(choice, str):
+                                keys.append(choice)
+                            elif len(choice) == 1 and isinstance(choice[0], str):
+                                keys.append(choice[0])
+                    if by_name:
+                        keys.append(name)
+                for key in keys:
+                    obj.fields.setdefault(key, (place, name))
+                if needed:
+                    required.append(name)
+            obj.required = frozenset(required)
+        finally:
+            self.config = outer
+
+    def _tagged(self, shape: _Shape, core: Any) -> None:
+        disc = core["discriminator"]
+        keys = [disc] if isinstance(disc, str) else [p[0] for p in disc if len(p) == 1]
+        if not keys or not all(isinstance(k, str) for k in keys):
+            return  # a callable or nested discriminator: opaque
+        choices: dict[Any, _Shape] = {}
+        for tag, schema in core["choices"].items():
+            member = self.place(schema)
+            if member.kind != K_OBJECT:
+                return
+            choices[tag] = member
+            value = getattr(tag, "value", tag)  # an Enum tag arrives as its value
+            if value is not tag:
+                choices.setdefault(value, member)
+        shape.kind = K_TAGGED
+        shape.kinds = frozenset({OBJECT})
+        shape.tag_keys = frozenset(keys)
+        shape.choices = choices
+
+    def _union(self, shape: _Shape, core: Any) -> None:
+        members = [self.place(c[0] if isinstance(c, tuple) else c) for c in core["choices"]]
+        shape.kind = K_UNION
+        shape.kinds = frozenset().union(*(m.kinds for m in members))
+        for kind in (OBJECT, ARRAY, STRING):
+            fits = [m for m in members if kind in m.kinds]
+            if len(fits) == 1:
+                stream = fits[0].stream(kind)
+                if stream.kind != K_OPAQUE:
+                    shape.by_kind[kind] = stream
+            elif kind == OBJECT and fits and all(m.kind == K_OBJECT for m in fits):
+                tagged = _auto_tag(fits)
+                if tagged is not None:
+                    shape.by_kind[kind] = tagged
+
+
+def _auto_tag(members: list[_Shape]) -> _Shape | None:
+    """A plain union of models told apart by a ``Literal`` field with distinct values."""
+    first = members[0].obj
+    assert first is not None
+    for key in first.fields:
+        choices: dict[Any, _Shape] = {}
+        for member in members:
+            obj = member.obj
+            assert obj is not None
+            field = obj.fields.get(key)
+            if field is None or field[1] not in obj.required:
+                break
+            expected = _literal_values(field[0].schema, field[0].defs)
+            if expected is None or any(v in choices for v in expected):
+                break
+            choices.update(dict.fromkeys(expected, member))
+        else:
+            shape = _Shape(K_TAGGED)
+            shape.kinds = frozenset({OBJECT})
+            shape.tag_keys = frozenset({key})
+            shape.choices = choices
+            shape.plain = False
+            return shape
+    return None
+
+
+def _literal_values(schema: Any, defs: dict[str, Any]) -> list[Any] | None:
+    while schema["type"] == "definition-ref":
+        schema = defs[schema["schema_ref"]]
+    if schema["type"] != "literal":
+        return None
+    values = []
+    for value in schema["expected"]:
+        try:
+            hash(value)
+        except TypeError:
+            return None
+        values.append(getattr(value, "value", value))
+    return values
+
+
+def _plain_keys(schema: Any) -> bool:
+    return schema is None or (schema["type"] in ("str", "any") and len(schema) == 1)
+
+
+def _opaque_kinds(t: str, core: Any) -> frozenset[str]:
+    if t == "literal":
+        kinds = set()
+        for value in core["expected"]:
+            value = getattr(value, "value", value)
+            kinds.add(STRING if isinstance(value, str) else SCALAR)
+        return frozenset(kinds)
+    if t == "enum":
+        return frozenset({STRING}) if core.get("sub_type") == "str" else _SCALAR_KINDS
+    if t in _SCALAR_TYPES:
+        return _SCALAR_KINDS
+    if t in _ARRAY_TYPES:
+        return frozenset({ARRAY})
+    return ALL_KINDS
+
+
+def _validation_error(
+    err: PydanticValidationError, path: Path, raw: Any, index: int | None = None
+) -> ValidationError:
+    """``unspool.ValidationError`` for a pydantic error about the value at ``path``: the
+    message names the first error's place (path plus pydantic's location inside the value)."""
+    details = err.errors(include_url=False)
+    first: Any = details[0] if details else {"msg": str(err), "loc": ()}
+    where = pointer((*path, *first.get("loc", ()))) or "/"
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    item = f"item {index}: " if index is not None else ""
+    msg = f"{item}invalid value at {where}: {first['msg']}{more}"
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(raw)
+    return ValidationError(msg, path, index, text)
+
+
+# -- the builder -------------------------------------------------------------------------------
+
+# What an open container shows.
+B_OBJECT = 0  # a Partial model instance
+B_TYPED = 1  # a TypedDict: a dict of the fields received
+B_LIST = 2  # a list
+B_DICT = 3  # a dict
+B_IGNORE = 4  # nothing (hidden, or inside something hidden)
+B_HELD = 5  # a union object whose discriminator has not arrived: its events are held
+
+
+class _Open:
+    """One open container of the document and the live value that shows it."""
+
+    __slots__ = (
+        "done",
+        "fields",
+        "held",
+        "into",
+        "last_done",
+        "mode",
+        "path",
+        "place",
+        "raw",
+        "seen",
+        "slot",
+        "stream",
+        "value",
+    )
+
+    def __init__(self, place: _Shape, stream: _Shape, slot: Any, raw: Any, path: Path) -> None:
+        self.place = place  # validates the container when it completes
+        self.slot = slot  # where ``value`` goes in the parent's ``into``
+        self.raw = raw  # the parser's live container
+        self.path = path
+        self.last_done: Any = None  # the JSON key or index of the last child completed
+        self.held: list[ValueCompleted] = []  # B_HELD: events until the discriminator
+        self.become(stream)
+
+    def become(self, stream: _Shape) -> None:
+        """Show what ``stream`` says (again, when a held union object learns its member)."""
+        self.stream = stream  # what its children are
+        self.fields: dict[str, tuple[_Shape, str]] = {}
+        self.value: Any = None  # what shows in the parent: a partial, a list or a dict
+        self.into: Any = None  # where children show: the partial's __dict__, or the value
+        # B_OBJECT and B_TYPED: the fields begun and the fields complete (a partial's own
+        # model_fields_set and completed() sets, grown in place).
+        self.seen: set[str] = set()
+        self.done: set[str] = set()
+        k = stream.kind
+        if k == K_OBJECT:
+            obj = stream.obj
+            assert obj is not None
+            self.fields = obj.fields
+            if obj.partial is not None:
+                self.mode = B_OBJECT
+                self.value = obj.partial.model_construct()
+                self.into = self.value.__dict__  # fields are set here: no validation, no copy
+                self.seen = self.value.__pydantic_fields_set__
+                self.done = self.value.__pydantic_private__["_completed"]
+            else:
+                self.mode = B_TYPED
+                self.value = self.into = {}
+        elif k == K_LIST or (k == K_ANY and type(self.raw) is list):
+            self.mode = B_LIST
+            self.value = self.into = []
+        elif k in (K_DICT, K_ANY):
+            self.mode = B_DICT
+            self.value = self.into = {}
+        else:
+            self.mode = B_HELD if k == K_TAGGED else B_IGNORE
+
+    def child(self, key: Any) -> tuple[_Shape, Any]:
+        """The place of the child at JSON ``key`` and its slot in ``into``."""
+        mode = self.mode
+        if mode <= B_TYPED:
+            return self.fields.get(key) or (_IGNORE, None)
+        if mode <= B_DICT:
+            item = self.stream.item
+            return (_ANY if item is None else item), key
+        return _IGNORE, None
+
+    def shown(self, slot: Any) -> Any:
+        """What shows at ``slot`` now (None if nothing)."""
+        into = self.into
+        if self.mode == B_LIST:
+            return into[slot] if slot < len(into) else None
+        return into.get(slot)
+
+    def put(self, slot: Any, value: Any, done: bool) -> None:
+        """Show ``value`` at ``slot``: begun or grown (``done`` False), or complete."""
+        into = self.into
+        if self.mode == B_LIST and slot == len(into):
+            into.append(value)
+        else:
+            into[slot] = value
+        if self.mode <= B_TYPED:
+            self.seen.add(slot)
+            if done:
+                self.done.add(slot)
+            else:
+                self.done.discard(slot)  # a duplicate key began again
+
+
+class PartialBuilder(Generic[M]):
+    """The sans-I/O core of ``stream_model``.
+
+    ``feed(chunk)`` returns True when the partial changed visibly; ``partial`` is the live
+    ``Partial[Model]`` (``None`` until the object begins), the same instance throughout,
+    updated in place; ``close()`` ends the input; ``final()`` validates the whole value,
+    once.
+    """
+
+    def __init__(self, model: type[M], **options: Any) -> None:
+        self.model = model
+        self.partial: Partial[M] | None = None
+        self._root = _root_shape(model)
+        self._parser = Parser(**options)
+        self._parse = self._parser.feed
+        self._stack: list[_Open] = []
+        self._held = -1  # the stack index of the B_HELD entry, or -1
+        self._changed = False  # something visible changed in this feed
+        self._root_done = False
+        self._error: Exception | None = None
+        self._closed = False
+        self._incomplete: IncompleteJSONError | None = None
+        self._final: Any = MISSING
+        # The open string, for feed's fast path: the path tuple the parser gives each of its
+        # deltas, where it shows (``into[slot]``; ``into`` None: hidden until complete) and
+        # its text so far.  Set by the spine, which runs after every chunk that completes or
+        # begins a value, so a delta on this very path extends this very string.
+        self._grow_path: Path | None = None
+        self._grow_into: Any = None
+        self._grow_slot: Any = None
+        self._grow_text = ""
+
+    def feed(self, chunk: str | bytes) -> bool:
+        """Parse one more chunk; return True if the partial changed visibly."""
+        if self._error is not None:
+            raise self._error
+        try:
+            events = self._parse(chunk)
+            if len(events) == 1:
+                delta = events[0]
+                if delta.path is self._grow_path and type(delta) is StringDelta:
+                    # Most chunks only extend the open string: one store, nothing else.
+                    into = self._grow_into
+                    if into is None:
+                        return False
+                    text = self._grow_text = self._grow_text + delta.text
+                    into[self._grow_slot] = text
+                    return True
+            return self._apply(events)
+        except (ParseError, ValidationError) as err:
+            self._error = err
+            raise
+
+    def _apply(self, events: list[Event]) -> bool:
+        """Any other chunk: its completions, then what began."""
+        self._changed = False
+        for event in events:
+            if type(event) is ValueCompleted:
+                self._complete(event)
+        if self._parser.changed and not self._root_done:
+            self._spine(events)
+        return self._changed
+
+    def close(self) -> bool:
+        """End of input; return True if the partial changed.  A truncated stream is reported
+        by ``final()`` (the IncompleteJSONError carries the partial); other errors raise
+        here."""
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            return False
+        self._closed = True
+        self._changed = False
+        try:
+            for event in self._parser.close():
+                if type(event) is ValueCompleted:
+                    self._complete(event)
+        except IncompleteJSONError as err:
+            err.partial = self.partial
+            self._incomplete = err
+        except (ParseError, ValidationError) as err:
+            self._error = err
+            raise
+        return self._changed
+
+    def final(self) -> M:
+        """``Model.model_validate`` of the complete value, run once (after ``close()``)."""
+        if self._final is not MISSING:
+            return self._final  # type: ignore[no-any-return]
+        if self._error is not None:
+            raise self._error
+        if not self._closed:
+            raise RuntimeError("final() needs the whole input: call close() first")
+        if self._incomplete is not None:
+            raise self._incomplete
+        raw = self._parser.value
+        try:
+            if self._root.json_mode():
+                value = self.model.model_validate_json(json.dumps(raw, ensure_ascii=False))
+            else:
+                value = self.model.model_validate(raw)
+        except PydanticValidationError as err:
+            self._error = _validation_error(err, (), raw)
+            raise self._error from err
+        self._final = value
+        return value
+
+    # -- completions ---------------------------------------------------------------------------
+
+    def _complete(self, event: ValueCompleted) -> None:
+        path = event.path
+        depth = len(path)
+        stack = self._stack
+        while True:
+            held = self._held
+            if held >= 0 and depth > held:
+                b = stack[held]
+                if depth > held + 1 or path[held] not in b.stream.tag_keys:
+                    b.held.append(event)
+                    return
+                self._resolve(b, held, event)
+            if len(stack) >= depth:
+                break
+            self._push_at(path)  # a container that began and completed between two spines
+        value = event.value
+        if len(stack) == depth:
+            if type(value) is not dict and type(value) is not list:
+                if depth:
+                    self._leaf(stack[-1], path, value)
+                else:
+                    self._root_done = True  # a scalar document: final() says why not
+                return
+            self._push(path[-1] if depth else None, value)  # empty: begins and completes
+        self._finish(stack.pop(), value)
+
+    def _leaf(self, parent: _Open, path: Path, raw: Any) -> None:
+        key = path[-1]
+        parent.last_done = key
+        place, slot = parent.child(key)
+        if place.kind == K_IGNORE:
+            return
+        if place.trivial and (type(raw) is str or place.kind == K_ANY):
+            value = raw
+        else:
+            value = place.validate(raw, path)
+        if parent.mode != B_OBJECT and type(value) is str and parent.shown(slot) == value:
+            return  # the string completed as shown: nothing visible changes
+        parent.put(slot, value, True)
+        self._changed = True
+
+    def _finish(self, b: _Open, raw: Any) -> None:
+        """Container ``b`` (just popped) is complete: check it, show it complete."""
+        stack = self._stack
+        if self._held == len(stack):
+            self._held = -1
+        if not stack:  # the document: final() validates it
+            self._root_done = True
+            return
+        parent = stack[-1]
+        parent.last_done = b.path[-1]
+        place = b.place
+        if place.kind == K_IGNORE:
+            return
+        if b.mode >= B_IGNORE:  # hidden until now: validate it whole, then show it
+            value = place.validate(raw, b.path)
+        else:
+            obj = b.stream.obj
+            if not place.plain or (obj is not None and not obj.required <= b.seen):
+                place.validate(raw, b.path)
+            if parent.mode != B_OBJECT:
+                return  # shown as it grew: only completed() could change, and it has none
+            value = b.value
+        parent.put(b.slot, value, True)
+        self._changed = True
+
+    def _resolve(self, b: _Open, index: int, event: ValueCompleted) -> None:
+        """The discriminator of held union object ``b`` arrived: replay what was held."""
+        self._held = -1
+        try:
+            member = b.stream.choices.get(event.value)
+        except TypeError:  # unhashable
+            member = None
+        held, b.held = b.held, []
+        if member is None:
+            b.place.validate(b.raw, b.path)  # raises: pydantic says why
+            b.become(_IGNORE)  # accepted after all: show it when complete
+            return
+        b.become(member)
+        self._stack[index - 1].put(b.slot, b.value, False)  # never the root: it is a model
+        self._changed = True
+        for e in held:
+            self._complete(e)
+
+    # -- what has begun ------------------------------------------------------------------------
+
+    def _push_at(self, path: Path) -> None:
+        """Push the container at ``path[:len(stack)]``: it has begun."""
+        stack = self._stack
+        if stack:
+            key = path[len(stack) - 1]
+            self._push(key, stack[-1].raw[key])
+        else:
+            self._push(None, self._parser.value)
+
+    def _push(self, key: Any, raw: Any) -> None:
+        """Mirror the parser's container ``raw`` (at ``key`` in the deepest one) and show it."""
+        stack = self._stack
+        kind = OBJECT if type(raw) is dict else ARRAY
+        if stack:
+            parent = stack[-1]
+            place, slot = parent.child(key)
+            b = _Open(place, place.stream(kind), slot, raw, (*parent.path, key))
+        else:
+            b = _Open(self._root, self._root.stream(kind), None, raw, ())
+        if b.mode == B_HELD:
+            self._held = len(stack)
+        stack.append(b)
+        if b.mode < B_IGNORE:
+            if len(stack) > 1:
+                stack[-2].put(b.slot, b.value, False)
+            else:
+                self.partial = b.value
+            self._changed = True
+
+    def _spine(self, events: list[Event]) -> None:
+        """Show what began but has not completed: the last child of the deepest open
+        container, and below it (the parser emits no event for a begun container); note
+        the open string for ``feed``'s fast path."""
+        # A StringDelta last means its string is still open (a completion would follow it).
+        last = events[-1] if events else None
+        self._grow_path = last.path if type(last) is StringDelta else None
+        self._grow_into = None
+        root = self._parser.value  # also brings the open string up to date
+        stack = self._stack
+        if not stack:
+            if type(root) is not dict and type(root) is not list:
+                return
+            self._push(None, root)
+        while True:
+            b = stack[-1]
+            if b.mode >= B_IGNORE:
+                return
+            raw = b.raw
+            if type(raw) is list:
+                key: Any = len(raw) - 1
+                if key < 0:
+                    return
+            elif raw:
+                key = next(reversed(raw))  # the open key, unless it was a duplicate
+            else:
+                return
+            if key == b.last_done:
+                return
+            child = raw[key]
+            if type(child) is str:
+                self._show_string(b, key, child)
+                return
+            if type(child) is not dict and type(child) is not list:
+                return
+            self._push(key, child)
+
+    def _show_string(self, b: _Open, key: Any, text: str) -> None:
+        """The open string ``text`` at ``key`` in ``b``: show it if it shows while it grows."""
+        place, slot = b.child(key)
+        if place.stream(STRING).kind not in (K_STR, K_ANY):
+            return  # a Literal, Enum, date, ...: hidden until complete and valid
+        self._grow_into = b.into
+        self._grow_slot = slot
+        self._grow_text = text
+        if b.shown(slot) != text:
+            b.put(slot, text, False)
+            self._changed = True
+
+
+# -- per-item validation -----------------------------------------------------------------------
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+class ItemChecker(Generic[T]):
+    """Validates the items of ``iter_models`` one by one, as the splitter completes them.
+
+    ``check(item)`` takes a ``Splitter(with_raw=True)`` item -- ``(index, value, raw_text)``
+    or an ``ItemError``, which passes through -- and returns the validated value, an
+    ``ItemError`` (``on_error="yield"``, with ``pos`` -1: the splitter does not say where a
+    good item began) or ``SKIP`` (``"skip"``, after a warning on the ``unspool`` logger);
+    ``"raise"`` raises ``unspool.ValidationError`` with the item's ``index`` and ``raw`` text.
+    """
+
+    SKIP: ClassVar[object] = object()
+
+    def __init__(self, item_type: type[T], on_error: str) -> None:
+        if on_error not in ("raise", "skip", "yield"):
+            raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
+        adapter = _ADAPTERS.get(item_type)
+        if adapter is None:
+            adapter = _ADAPTERS[item_type] = TypeAdapter(item_type)
+        self.validate = adapter.validate_python
+        self.on_error = on_error
+
+    def check(self, item: Any) -> Any:
+        if type(item) is ItemError:
+            return item
+        index, value, raw = item
+        try:
+            return self.validate(value)
+        except PydanticValidationError as err:
+            error = _validation_error(err, (), value, index)
+            error.raw = raw
+            if self.on_error == "raise":
+                raise error from err
+            error.__cause__ = err
+            if self.on_error == "skip":
+                logger.warning("skipped invalid item %d: %s; its text: %r", index, error, raw)
+                return self.SKIP
+            return ItemError(index, -1, raw, error)

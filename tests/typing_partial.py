@@ -1,0 +1,74 @@
+"""Type-checked by CI, never run: ``mypy --strict tests/typing_partial.py``.
+
+Checks that ``unspool.Partial[Model]`` works in annotations and that the pydantic drivers
+are precisely typed.  A ``# type: ignore[code]`` line is an error that must happen: with
+``--strict`` (``warn_unused_ignores``) mypy fails if it does not.
+
+``Partial[Model]`` is a generic class to a type checker: its fields read as ``Any`` (no
+checker can make every field of ``Model`` optional without a plugin), its pydantic methods
+are typed, and ``Model`` itself is not a ``Partial[Model]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+from pydantic import BaseModel
+from typing_extensions import assert_type
+
+import unspool
+from unspool import ItemError, Partial
+
+
+class Author(BaseModel):
+    name: str
+
+
+class Article(BaseModel):
+    title: str
+    author: Author | None = None
+
+
+def render(partial: Partial[Article]) -> str:
+    title: str | None = partial.title
+    fields: set[str] = partial.model_fields_set
+    done: frozenset[str] = unspool.completed(partial)
+    return f"{title or ''} {sorted(fields)} {sorted(done)}"
+
+
+def partial_class() -> type[Partial[Article]]:
+    return Partial[Article]
+
+
+def stream(chunks: Iterable[str]) -> Article:
+    with unspool.stream_model(chunks, Article) as s:
+        for partial in s:
+            assert_type(partial, Partial[Article])
+            render(partial)
+            kept = partial.model_copy(deep=True)  # the partial is live: a snapshot to keep
+            assert_type(kept, Partial[Article])
+        assert_type(s.partial, Partial[Article] | None)
+        article = s.final()
+    assert_type(article, Article)
+    article.no_such_field  # type: ignore[attr-defined]  # noqa: B018
+    render(article)  # type: ignore[arg-type]
+    return article
+
+
+async def astream(chunks: AsyncIterator[bytes]) -> Article:
+    async with unspool.astream_model(chunks, Article) as s:
+        async for partial in s:
+            render(partial)
+        return await s.final()
+
+
+def items(chunks: Iterable[str]) -> list[Author]:
+    authors = list(unspool.iter_models(chunks, Author, at="/items"))
+    assert_type(authors, list[Author])
+    mixed = list(unspool.iter_models(chunks, Author, at="/items", on_error="yield"))
+    assert_type(mixed, list[Author | ItemError])
+    return authors
+
+
+async def aitems(chunks: AsyncIterator[str]) -> list[Author | ItemError]:
+    return [item async for item in unspool.aiter_models(chunks, Author, on_error="yield")]
