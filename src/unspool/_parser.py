@@ -41,6 +41,7 @@ from ._tokenizer import (
     S_VALUE,
     S_VALUE_OR_CLOSE,
     T_BEGIN_OBJECT,
+    T_DOCUMENT,
     T_END_ARRAY,
     T_END_OBJECT,
     T_KEY,
@@ -121,6 +122,7 @@ class Parser:
             max_depth=max_depth,
             max_string=max_string,
             max_buffer=max_buffer,
+            scan_documents=True,
         )
         self._tokenize = self._tokenizer.feed
         self._root: Any = MISSING
@@ -306,6 +308,12 @@ class Parser:
                         emit(StringDelta(self._string_path, text, self._document))
                 if want:
                     emit(ValueCompleted(self._string_path, parts[0], self._document))
+            elif kind == T_DOCUMENT:  # a whole document read in one go
+                value = token[1]
+                attach(value)
+                changed = True
+                if want:
+                    _document_events(value, self._document, emit)
             else:  # T_BEGIN_OBJECT, T_BEGIN_ARRAY
                 container = {} if kind == T_BEGIN_OBJECT else []
                 attach(container)
@@ -314,3 +322,20 @@ class Parser:
                 path.append(None if kind == T_BEGIN_OBJECT else -1)
         self._changed = changed
         return events
+
+
+def _document_events(document: Any, index: int, emit: Any) -> None:
+    """Emit the events the tokens of a whole document would have given, without recursion:
+    in document order, children before parents, a string's delta before its completion."""
+    pending: list[tuple[Path, Any, bool]] = [((), document, False)]
+    while pending:
+        path, value, expanded = pending.pop()
+        kind = type(value)
+        if expanded or (kind is not dict and kind is not list):
+            if kind is str and value:
+                emit(StringDelta(path, value, index))
+            emit(ValueCompleted(path, value, index))
+            continue
+        pending.append((path, value, True))
+        children = value.items() if kind is dict else enumerate(value)
+        pending.extend(reversed([((*path, key), child, False) for key, child in children]))

@@ -33,7 +33,10 @@ slicing; a chunk wholly inside a string takes a single ``search``.
 from __future__ import annotations
 
 import codecs
+import json
+import json.scanner
 import re
+import sys
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -50,6 +53,7 @@ T_STRING = 6  # (T_STRING, text, pos, end)  a whole string value read in one fee
 T_STRING_START = 7  # (T_STRING_START, text, pos)  a string value began; text so far
 T_STRING_PART = 8  # (T_STRING_PART, text)  more characters of the open string value
 T_STRING_END = 9  # (T_STRING_END, text, end)  the last characters; end is exclusive
+T_DOCUMENT = 10  # (T_DOCUMENT, value, pos, end)  a whole top-level value read in one go
 
 # Grammar positions between tokens.
 S_VALUE = 0  # a value is required (document start, after ':' or after ',' in an array)
@@ -101,6 +105,26 @@ DEFAULT_MAX_STRING = 1 << 28  # characters in one string or key
 DEFAULT_MAX_BUFFER = 1 << 26  # characters of one number (held back until it is complete)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")  # the tokens report each value: leave it to them
+    return obj
+
+
+def _refuse_nan(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+# The stubs type make_scanner's argument as a scanner; it takes the decoder's settings.
+_scan_with_nan = json.scanner.make_scanner(
+    json.JSONDecoder(object_pairs_hook=_unique_keys)  # type: ignore[arg-type]
+)
+_scan_without_nan = json.scanner.make_scanner(
+    json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_nan)  # type: ignore[arg-type]
+)
+
+
 def _escaped_part(text: str) -> str | None:
     """Decode ``text``, a piece of a string body with escapes, if it is wholly inside the
     string and ends on a whole character; else None (the slow path decides).
@@ -145,14 +169,19 @@ class Tokenizer:
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         max_string: int = DEFAULT_MAX_STRING,
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        scan_documents: bool = False,
     ) -> None:
         self.multiple = multiple
+        self.scan_documents = scan_documents
         self.allow_nan = allow_nan
         self.max_depth = max_depth if max_depth is not None else 1 << 62
         self.max_string = max_string
         self.max_buffer = max_buffer
         # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
         self._short_number = min(18, max_buffer)
+        # The C scanner's strings and numbers cannot be longer than the text it reads.
+        self._scan_max = min(max_string, max_buffer)
+        self._scan = _scan_with_nan if allow_nan else _scan_without_nan
         self.error: ParseError | None = None
         self.stack: list[int] = []  # OBJECT / ARRAY per open container
         self.state = S_VALUE
@@ -373,6 +402,12 @@ class Tokenizer:
                                 self._pending = text[i:]
                                 i = n
                     elif c == "{" or c == "[":
+                        if not stack and self.scan_documents:
+                            j = self._scan_document(text, i, base, tokens)
+                            if j:
+                                i = j
+                                state = S_AFTER_DOCUMENT
+                                continue
                         if len(stack) >= self.max_depth:
                             self._limit_depth(base + i)
                         if c == "{":
@@ -508,6 +543,26 @@ class Tokenizer:
         if self._bad_utf8 is not None:
             self._store_bad_utf8()
         return tokens
+
+    def _scan_document(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
+        """Read the whole document that begins at ``text[i]`` with the stdlib's C scanner.
+
+        Returns the index after it, or 0 when it does not end in ``text`` or anything about
+        it needs the tokenizer (which then reads it as usual).  The scanner decides exactly
+        as the tokenizer would: it refuses NaN unless allowed, refuses duplicate keys (so
+        that their events stay those of the tokens), and cannot nest deeper than the
+        recursion limit, so not deeper than ``max_depth`` when that is at least the limit.
+        A document that does not end in ``text`` costs one failed scan per feed at most:
+        documents follow each other, so the rest of the text is inside that one.
+        """
+        if len(text) - i > self._scan_max or self.max_depth < sys.getrecursionlimit():
+            return 0
+        try:
+            value, end = self._scan(text, i)
+        except (ValueError, StopIteration, RecursionError):
+            return 0
+        tokens.append((T_DOCUMENT, value, base + i, base + end))
+        return end
 
     # -- tokens cut by a chunk boundary -----------------------------------------------------
 
