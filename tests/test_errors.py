@@ -388,3 +388,5 @@ def test_incomplete_error_carries_the_last_snapshot(chunker, text):
 def test_incomplete_partial_values():
     assert feed_all(['{"a": [1, "xy']).error.partial == {"a": [1, "xy"]}
     assert feed_all(["   "]).error.partial is MISSING
+    # The end of input completes a number: the partial shows it, the error still comes.
+    assert feed_all(['{"a": [1, 23']).error.partial == {"a": [1, 23]}

@@ -184,14 +184,16 @@ class Parser:
         """End of input: return the last events, or raise if the text is incomplete."""
         if self._error is not None:
             raise self._error
-        try:
-            tokens = self._tokenizer.close()
-        except ParseError as err:
-            self._fail(err)
-            raise
-        events = self._apply(tokens) if tokens else []
-        if not tokens:
+        tokens = self._tokenizer.finish()
+        if tokens:
+            events = self._apply(tokens)  # a number that ends the text shows in .partial
+        else:
+            events = []
             self._changed = False
+        error = self._tokenizer.error
+        if error is not None:
+            self._fail(error)
+            raise error
         return events
 
     def _fail(self, err: ParseError) -> None:

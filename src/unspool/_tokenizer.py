@@ -27,7 +27,10 @@ the stream (``byte_pos`` too when the stream is bytes); line and column come fro
 counts kept per chunk.
 
 Speed: string bodies, whitespace and digit runs are jumped over with compiled regexes and
-slicing; a chunk wholly inside a string takes a single ``search``.
+slicing; a chunk wholly inside a string or key takes a single ``search``, a whitespace-only
+chunk a single ``strip``.  The stdlib's C JSON scanner, set up to decide exactly as these
+rules do, decodes string pieces with escapes and (``scan_documents=True``) top-level
+documents that arrive whole; wherever it might disagree, the tokens decide.
 """
 
 from __future__ import annotations
@@ -205,28 +208,34 @@ class Tokenizer:
 
     def close(self) -> list[tuple[Any, ...]]:
         """End of input: return the last tokens, or raise if the text is truncated."""
+        tokens = self.finish()
+        if self.error is not None:
+            raise self.error
+        return tokens
+
+    def finish(self) -> list[tuple[Any, ...]]:
+        """End of input, like ``close()``, but a truncation is only stored in ``error``:
+        the tokens completed by the end (a number that ends the text) are returned first."""
         if self.error is not None:
             raise self.error
         self.last_text = ""
+        tokens: list[tuple[Any, ...]] = []
         if self._decoder is not None:
             try:
                 self._decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                self._store(
-                    ParseError, "invalid_utf8", "invalid UTF-8: truncated sequence", self.consumed
-                )
-                raise self._stored() from None
-        tokens: list[tuple[Any, ...]] = []
-        pos = self.consumed
+                msg = "invalid UTF-8: truncated sequence"
+                self._store(ParseError, "invalid_utf8", msg, self.consumed)
+                return tokens
         state = self.state
         if state == S_IN_NUMBER:
             if _NUMBER.fullmatch("".join(self._number_parts)) is None:
                 self._incomplete("eof_in_number", "input ended inside a number")
-                raise self._stored()
+                return tokens
             try:
-                self._end_number(tokens, pos)
+                self._end_number(tokens, self.consumed)
             except ParseError:
-                raise self._stored() from None
+                return tokens
             state = self.state
         if state in (S_IN_STRING, S_IN_KEY):
             what = "string" if state == S_IN_STRING else "object key"
@@ -242,8 +251,6 @@ class Tokenizer:
             self._incomplete("eof_in_container", f"input ended inside an {name}")
         elif self.documents == 0 and not self.multiple:
             self._incomplete("empty_input", "expected a JSON value, found end of input")
-        if self.error is not None:
-            raise self.error
         return tokens
 
     def _decode(self, chunk: Any) -> str:
