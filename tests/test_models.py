@@ -4,6 +4,8 @@ their source however the loop ends."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import logging
 import subprocess
@@ -136,6 +138,30 @@ def test_leaving_early_closes_the_source():
     assert source.closed and source.read == 1
 
 
+def test_a_loop_left_early_without_with_closes_the_source_at_once():
+    source = Source(pieces(TEXT))
+    gc.disable()  # closed by reference counting, not by a later collection of a cycle
+    try:
+        for _ in unspool.stream_model(source, Article):
+            break
+        assert source.closed and source.read == 1
+    finally:
+        gc.enable()
+
+
+async def test_an_async_loop_left_early_without_with_closes_the_source():
+    source = Source(pieces(TEXT))
+    gc.disable()
+    try:
+        async for _ in unspool.astream_model(source, Article):
+            break
+        for _ in range(3):  # asyncio closes a dropped async generator in a task
+            await asyncio.sleep(0)
+        assert source.closed and source.read == 1
+    finally:
+        gc.enable()
+
+
 def test_an_exception_in_the_body_closes_the_source():
     source = Source(pieces(TEXT))
     with pytest.raises(KeyError), unspool.stream_model(source, Article) as stream:
@@ -158,6 +184,10 @@ def test_objects_with_close_are_closed():
     source = Closable()
     with unspool.stream_model(source, Article) as stream:
         next(stream)
+    assert source.closed
+    source = Closable()
+    with unspool.stream_model(source, Article):
+        pass  # never iterated: closed all the same
     assert source.closed
 
 
@@ -327,13 +357,17 @@ def test_import_without_pydantic_names_the_extra():
         "import sys; sys.modules['pydantic'] = None\n"
         "import unspool\n"
         "assert unspool.Parser and 'stream_model' in dir(unspool)\n"
-        "try:\n"
-        "    unspool.stream_model\n"
-        "except ImportError as err:\n"
-        "    print(err)\n"
+        "assert list(unspool.iter_objects(['[1, ', '2]'])) == [1, 2]\n"
+        "for name in ('Partial', 'completed', 'stream_model', 'iter_models'):\n"
+        "    try:\n"
+        "        getattr(unspool, name)\n"
+        "    except ImportError as err:\n"
+        "        print(err)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "pip install 'unspool[pydantic]'" in out.stdout
+    lines = out.stdout.splitlines()
+    assert len(lines) == 4 and all("pip install 'unspool[pydantic]'" in line for line in lines)
+    assert lines[0].startswith("unspool.Partial ")
 
 
 def test_pydantic_names_are_public():

@@ -33,9 +33,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import (
     AliasChoices,
+    AliasPath,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -138,8 +141,7 @@ def stream(chunks: list[Any], model: type[BaseModel] = Doc) -> tuple[list[Any], 
     for chunk in chunks:
         if builder.feed(chunk):
             changed()
-    if builder.close():
-        changed()
+    builder.close()  # shows nothing new: every value completes before the closing brace
     return snapshots, builder
 
 
@@ -295,7 +297,7 @@ def test_the_partials_of_one_chunking_in_order():
             author = p.author and p.author.name
             tags = None if p.tags is None else list(p.tags)  # live: copy what is kept
             seen.append((chunk, p.title, p.count, tags, author, "".join(sorted(completed(p)))))
-    assert builder.close() is False  # the final '}' shows nothing new
+    builder.close()
     assert seen == [
         ('{"Ti', None, None, None, None, ""),  # the object began ('tle"' shows nothing)
         (': "H', "H", None, None, None, ""),
@@ -487,6 +489,20 @@ def test_container_validators_and_constraints_run_at_completion():
     assert info.value.path == ("inner",)
 
 
+def test_what_a_whole_container_validator_makes_shows_in_final():
+    class Tagged(BaseModel):
+        tags: list[str]
+
+        @field_validator("tags")
+        @classmethod
+        def unique(cls, v: list[str]) -> list[str]:
+            return sorted(set(v))
+
+    partials, builder = stream(['{"tags": ["b", "a", "b"]', "}"], Tagged)
+    assert partials[-1].tags == ["b", "a", "b"] and "tags" in completed(partials[-1])
+    assert builder.final().tags == ["a", "b"]
+
+
 def test_nested_model_validator_runs_when_the_object_completes():
     class Range(BaseModel):
         lo: int
@@ -570,7 +586,7 @@ def test_final_needs_close_and_reports_truncation_with_the_last_partial():
     builder.feed('{"Title": "Hel')
     with pytest.raises(RuntimeError):
         builder.final()
-    assert builder.close() is False
+    builder.close()  # raises nothing: final() reports the truncation
     with pytest.raises(IncompleteJSONError) as info:
         builder.final()
     assert info.value.partial is builder.partial and info.value.partial.title == "Hel"
@@ -578,10 +594,13 @@ def test_final_needs_close_and_reports_truncation_with_the_last_partial():
 
 def test_invalid_json_raises_parse_error():
     builder = PartialBuilder(Doc)
-    with pytest.raises(unspool.ParseError):
-        builder.feed('{"Title": "a"')
+    builder.feed('{"Title": "a"')
+    with pytest.raises(unspool.ParseError) as info:
         builder.feed(" x")
-        builder.close()
+    builder.close()
+    with pytest.raises(unspool.ParseError) as again:
+        builder.final()
+    assert again.value is info.value
 
 
 # -- unions ------------------------------------------------------------------------------------
@@ -673,6 +692,20 @@ def test_unions_stream_by_json_kind_or_wait():
     assert builder.final().c == Author(name="Al")
 
 
+def test_a_callable_discriminator_waits_for_the_whole_value(chunker):
+    def kind(value: Any) -> Any:
+        return value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+
+    class Holder(BaseModel):
+        pet: Annotated[Annotated[Cat, Tag("cat")] | Annotated[Dog, Tag("dog")], Discriminator(kind)]
+
+    text = '{"pet": {"name": "Rex", "kind": "dog"}}'
+    for chunks in chunker(text):
+        partials, builder = stream(chunks, Holder)
+        assert {type(p.pet).__name__ for p in partials} <= {"NoneType", "Dog"}  # no partial
+        assert builder.final() == Holder.model_validate_json(text)
+
+
 # -- aliases, nested kinds ---------------------------------------------------------------------
 
 
@@ -692,6 +725,23 @@ def test_aliases_and_names():
     assert builder.final() == Aliased.model_validate_json(text)
     partials, builder = stream(['{"name": "x", "Name": "y"}'], Strict)
     assert partials[-1].name == "y"  # by alias only: "name" is an unknown key
+
+
+def test_alias_paths_show_only_in_final():
+    class Deep(BaseModel):
+        first: int = Field(validation_alias=AliasPath("scores", 0))
+        label: str = Field(validation_alias=AliasChoices(AliasPath("meta", "label"), "label"))
+        city: str = Field(validation_alias=AliasPath("city"))
+
+    for text in (
+        '{"scores": [3], "meta": {"label": "m"}, "city": "c"}',
+        '{"scores": [3], "label": "l", "city": "c"}',
+    ):
+        partials, builder = stream(list(text), Deep)
+        check_partials(partials, partials[-1])
+        assert partials[-1].first is None and partials[-1].city == "c"
+        assert builder.final() == Deep.model_validate_json(text)
+    assert partials[-1].label == "l"
 
 
 def test_dataclass_typeddict_and_dict_fields():

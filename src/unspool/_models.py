@@ -9,7 +9,6 @@ that ``stream_model`` yields is live (one instance updated in place, see ``_vali
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -19,10 +18,9 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar, overload
 
-from ._drivers import _aowned, _owned
+from ._drivers import _aclose, _aowned, _close, _owned
 from ._events import ItemError
 from ._splitter import Splitter
 from ._validate import ItemChecker, M, Partial, PartialBuilder
@@ -32,7 +30,44 @@ T = TypeVar("T")
 OnError = Literal["raise", "skip", "yield"]
 
 
-class ModelStream(Generic[M]):
+def _partials(
+    builder: PartialBuilder[M], chunks: Iterable[Chunk]
+) -> Generator[Partial[M], None, None]:
+    # A function, not a method: the generator must not refer to its ModelStream, so that a
+    # loop left early over a stream held nowhere else drops it (and closes the source) at
+    # once, not at the next garbage collection of a reference cycle.
+    with _owned(chunks) as source:
+        for chunk in source:
+            if builder.feed(chunk):
+                yield builder.partial  # type: ignore[misc]
+
+
+async def _apartials(
+    builder: PartialBuilder[M], chunks: AsyncIterable[Chunk]
+) -> AsyncGenerator[Partial[M], None]:
+    async with _aowned(chunks) as source:
+        async for chunk in source:
+            if builder.feed(chunk):
+                yield builder.partial  # type: ignore[misc]
+
+
+class _Stream(Generic[M]):
+    """What the sync and async streams share: the builder, the live partial, the end."""
+
+    def __init__(self, model: type[M], options: dict[str, Any]) -> None:
+        self._builder = PartialBuilder(model, **options)
+
+    @property
+    def partial(self) -> Partial[M] | None:
+        """The live partial (``None`` until the object begins)."""
+        return self._builder.partial
+
+    def _final(self) -> M:
+        self._builder.close()
+        return self._builder.final()
+
+
+class ModelStream(_Stream[M]):
     """What ``stream_model`` returns: a context manager and an iterator of partials.
 
     Iterating yields the ``Partial[Model]`` after each chunk that changed something
@@ -41,38 +76,26 @@ class ModelStream(Generic[M]):
     the rest of the stream if needed and returns the fully validated model, validated once;
     a truncated stream makes it raise ``IncompleteJSONError`` whose ``partial`` is the
     partial.  Invalid JSON (``ParseError``) and a completed value that fails validation
-    (``ValidationError``) raise from the iteration at once.  Leaving the ``with`` block
-    closes the source.
+    (``ValidationError``) raise from the iteration at once.  The source is closed when the
+    stream ends or fails and when the ``with`` block is left; without ``with``, a loop left
+    early closes it as it drops the stream.
     """
 
     def __init__(self, chunks: Iterable[Chunk], model: type[M], **options: Any) -> None:
-        self._builder = PartialBuilder(model, **options)
+        super().__init__(model, options)
         self._chunks = chunks
-        self._owner: contextlib.AbstractContextManager[Iterator[Chunk]] | None = None
-        self._source: Iterator[Chunk] | None = None
-        self._partials = self._stream()
-
-    @property
-    def partial(self) -> Partial[M] | None:
-        """The live partial (``None`` until the object begins)."""
-        return self._builder.partial
+        self._partials = _partials(self._builder, chunks)
 
     def __enter__(self) -> ModelStream[M]:
-        self._open()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
         """Close the source now (``with`` does this on exit)."""
-        self._partials.close()
-        self._close_source()
+        self._partials.close()  # closes the source if the stream began
+        _close(self._chunks)  # and if it did not
 
     def __iter__(self) -> Iterator[Partial[M]]:
         # The generator itself: resuming it is the cheapest step per chunk.
@@ -85,63 +108,27 @@ class ModelStream(Generic[M]):
         """The validated model: ``Model.model_validate`` of the whole value, run once."""
         for _ in self._partials:  # the rest of the stream, if any
             pass
-        self._builder.close()
-        return self._builder.final()
-
-    def _stream(self) -> Generator[Partial[M], None, None]:
-        builder = self._builder
-        try:
-            for chunk in self._open():
-                if builder.feed(chunk):
-                    yield builder.partial  # type: ignore[misc]
-        finally:  # exhausted, failed or closed early: stop the source
-            self._close_source()
-        if builder.close():
-            yield builder.partial  # type: ignore[misc]
-
-    def _open(self) -> Iterator[Chunk]:
-        if self._source is None:
-            self._owner = _owned(self._chunks)
-            self._source = self._owner.__enter__()
-        return self._source
-
-    def _close_source(self) -> None:
-        owner, self._owner = self._owner, None
-        if owner is not None:
-            owner.__exit__(None, None, None)
+        return self._final()
 
 
-class AsyncModelStream(Generic[M]):
+class AsyncModelStream(_Stream[M]):
     """The async twin of ``ModelStream``: ``async with``, ``async for``, ``await final()``."""
 
     def __init__(self, chunks: AsyncIterable[Chunk], model: type[M], **options: Any) -> None:
-        self._builder = PartialBuilder(model, **options)
+        super().__init__(model, options)
         self._chunks = chunks
-        self._owner: contextlib.AbstractAsyncContextManager[AsyncIterator[Chunk]] | None = None
-        self._source: AsyncIterator[Chunk] | None = None
-        self._partials = self._stream()
-
-    @property
-    def partial(self) -> Partial[M] | None:
-        """The live partial (``None`` until the object begins)."""
-        return self._builder.partial
+        self._partials = _apartials(self._builder, chunks)
 
     async def __aenter__(self) -> AsyncModelStream[M]:
-        await self._open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
         """Close the source now (``async with`` does this on exit)."""
         await self._partials.aclose()
-        await self._close_source()
+        await _aclose(self._chunks)
 
     def __aiter__(self) -> AsyncIterator[Partial[M]]:
         return self._partials
@@ -153,30 +140,7 @@ class AsyncModelStream(Generic[M]):
         """The validated model: ``Model.model_validate`` of the whole value, run once."""
         async for _ in self._partials:  # the rest of the stream, if any
             pass
-        self._builder.close()
-        return self._builder.final()
-
-    async def _stream(self) -> AsyncGenerator[Partial[M], None]:
-        builder = self._builder
-        try:
-            async for chunk in await self._open():
-                if builder.feed(chunk):
-                    yield builder.partial  # type: ignore[misc]
-        finally:  # exhausted, failed or closed early: stop the source
-            await self._close_source()
-        if builder.close():
-            yield builder.partial  # type: ignore[misc]
-
-    async def _open(self) -> AsyncIterator[Chunk]:
-        if self._source is None:
-            self._owner = _aowned(self._chunks)
-            self._source = await self._owner.__aenter__()
-        return self._source
-
-    async def _close_source(self) -> None:
-        owner, self._owner = self._owner, None
-        if owner is not None:
-            await owner.__aexit__(None, None, None)
+        return self._final()
 
 
 def stream_model(chunks: Iterable[Chunk], model: type[M], **options: Any) -> ModelStream[M]:
@@ -236,20 +200,14 @@ def iter_models(
     warning on the ``unspool`` logger and goes on; ``"yield"`` yields an ``ItemError`` in the
     bad item's place.  ``options`` are passed to ``Splitter``.
     """
-    checker = ItemChecker(model, on_error)
     splitter = Splitter(at, on_error=on_error, with_raw=True, **options)
-    check = checker.check
-    skip = checker.SKIP
+    checked = ItemChecker(model, on_error).checked
     with _owned(chunks) as source:
         for chunk in source:
-            for item in splitter.feed(chunk):
-                result = check(item)
-                if result is not skip:
-                    yield result
-        for item in splitter.close():
-            result = check(item)
-            if result is not skip:
-                yield result
+            items = splitter.feed(chunk)
+            if items:  # most chunks complete no item
+                yield from checked(items)
+        yield from checked(splitter.close())
 
 
 @overload
@@ -279,17 +237,13 @@ async def aiter_models(
     **options: Any,
 ) -> AsyncIterator[Any]:
     """The async twin of ``iter_models``."""
-    checker = ItemChecker(model, on_error)
     splitter = Splitter(at, on_error=on_error, with_raw=True, **options)
-    check = checker.check
-    skip = checker.SKIP
+    checked = ItemChecker(model, on_error).checked
     async with _aowned(chunks) as source:
         async for chunk in source:
-            for item in splitter.feed(chunk):
-                result = check(item)
-                if result is not skip:
-                    yield result
-        for item in splitter.close():
-            result = check(item)
-            if result is not skip:
-                yield result
+            items = splitter.feed(chunk)
+            if items:
+                for item in checked(items):
+                    yield item
+        for item in checked(splitter.close()):
+            yield item

@@ -43,9 +43,12 @@ Rules it keeps (DESIGN section 3's invariants, seen from the model):
    ``completed(partial)`` the fields whose values are complete.
 6. A nested union value appears once its discriminator is complete and valid (for a
    ``Field(discriminator=...)`` union, or a plain union of models with distinct ``Literal``
-   tags); before that, what arrived is held and replayed.
+   tags); before that, what arrived is held and replayed.  A union told apart by a callable
+   ``Discriminator`` shows only when complete and valid.
 7. Every completed value is validated once, at completion, against its place (containers
-   with no validators or constraints of their own are not re-validated: their parts were).
+   with no validators or constraints of their own are not re-validated: their parts were;
+   a container keeps showing its parts, and what a validator of the whole container or model
+   makes of it shows in ``final()``).
    A failure raises ``unspool.ValidationError`` at once, with the JSON path, the raw text
    (``json.dumps`` of the value) and the pydantic error as ``__cause__``.
 8. ``final()`` is ``Model.model_validate`` of the complete value, run exactly once (so model
@@ -67,7 +70,7 @@ import json
 import logging
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
@@ -124,16 +127,16 @@ else:
 
 def completed(partial: Partial[Any]) -> frozenset[str]:
     """The names of the fields of ``partial`` whose values are complete (validated and final,
-    except that ``final()`` may still fill defaults and run model validators), as of now:
-    a live partial completes more fields as the stream goes on.
+    except that ``final()`` may still fill defaults and apply the model's validators and
+    those of whole lists, dicts and nested models), as of now: a live partial completes more
+    fields as the stream goes on.
 
     Field names, not aliases; for one level: a nested partial has its own ``completed()``.
     An element of a list field is complete when it is not the last one, or when the list is.
     """
     if not isinstance(partial, Partial):
         raise TypeError(f"completed() takes a Partial instance, not {type(partial).__name__}")
-    private = partial.__pydantic_private__
-    return frozenset(private["_completed"]) if private else frozenset()
+    return frozenset(partial._completed)
 
 
 _PARTIALS: dict[Any, type[Partial[Any]]] = {}
@@ -215,10 +218,10 @@ def _new_partial(
 def _partial_type(tp: Any) -> Any:
     """The annotation of a partial field: nested models become their partials."""
     if isinstance(tp, type):
-        if issubclass(tp, BaseModel) and not tp.__pydantic_root_model__:
-            return Any if tp in _BUILDING else partial_class(tp)
-        if dataclasses.is_dataclass(tp):
-            return Any if tp in _BUILDING else partial_class(tp)
+        if dataclasses.is_dataclass(tp) or (
+            issubclass(tp, BaseModel) and not tp.__pydantic_root_model__
+        ):
+            return Any if tp in _BUILDING else partial_class(tp)  # Any: a recursive model
         if is_typeddict(tp):
             return dict[str, Any]
         return tp
@@ -383,49 +386,38 @@ _ANY = _Shape(K_ANY)
 _ANY.trivial = True
 
 
+def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
+    """Every schema node in ``schema`` (not following definition references)."""
+    todo = [schema]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            yield node
+            todo.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
+        elif isinstance(node, (list, tuple)):
+            todo.extend(node)
+
+
 def _refs(schema: Any, defs: dict[str, Any]) -> list[str]:
     """The definitions ``schema`` reaches (each once), so its validator carries only those."""
     found: dict[str, None] = {}
     todo = [schema]
     while todo:
-        node = todo.pop()
-        if isinstance(node, dict):
-            if node.get("type") == "definition-ref":
-                ref = node["schema_ref"]
-                if ref not in found and ref in defs:
-                    found[ref] = None
-                    todo.append(defs[ref])
-                continue
-            todo.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
-        elif isinstance(node, (list, tuple)):
-            todo.extend(node)
+        for node in _nodes(todo.pop()):
+            ref = node.get("schema_ref") if node.get("type") == "definition-ref" else None
+            if ref in defs and ref not in found:
+                found[ref] = None
+                todo.append(defs[ref])
     return list(found)
 
 
 def _any_strict(schema: Any, defs: dict[str, Any]) -> bool:
-    todo = [schema, *(defs[ref] for ref in _refs(schema, defs))]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, dict):
-            if node.get("strict") is True:
-                return True
-            todo.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
-        elif isinstance(node, (list, tuple)):
-            todo.extend(node)
-    return False
+    roots = [schema, *(defs[ref] for ref in _refs(schema, defs))]
+    return any(node.get("strict") is True for root in roots for node in _nodes(root))
 
 
 _MODELS: dict[type[Any], _Object] = {}
 _ROOTS: dict[type[Any], _Shape] = {}
-
-
-def _model_object(cls: type[BaseModel]) -> _Object:
-    """The fields of a pydantic model, compiled once from its own core schema."""
-    obj = _MODELS.get(cls)
-    if obj is None:
-        _root_shape(cls)
-        obj = _MODELS[cls]
-    return obj
 
 
 def _root_shape(cls: type[BaseModel]) -> _Shape:
@@ -435,7 +427,7 @@ def _root_shape(cls: type[BaseModel]) -> _Shape:
             raise TypeError(f"expected a pydantic model class, not {cls!r}")
         before = set(_MODELS)
         try:
-            compiler = _Compiler(cls.__pydantic_core_schema__)
+            compiler = _Compiler(cls.__pydantic_core_schema__, cls)
             shape = compiler.place(compiler.schema)
         except BaseException:
             for new in set(_MODELS) - before:  # half-compiled: forget them
@@ -450,7 +442,8 @@ def _root_shape(cls: type[BaseModel]) -> _Shape:
 class _Compiler:
     """Turns one core schema (and its definitions) into places."""
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, owner: type[BaseModel]) -> None:
+        self.owner = owner  # the model whose own schema this is
         self.defs: dict[str, Any] = {}
         if schema["type"] == "definitions":
             self.defs = {d["ref"]: d for d in schema["definitions"]}
@@ -493,15 +486,10 @@ class _Compiler:
         elif t == "any":
             shape.kind = K_ANY
             shape.trivial = plain
-        elif t == "model" and not core.get("root_model"):
+        elif t in ("model", "dataclass", "typed-dict") and not core.get("root_model"):
             shape.kind = K_OBJECT
             shape.kinds = frozenset({OBJECT})
-            shape.obj = self._model(core)
-            plain = plain and shape.obj.plain
-        elif t in ("dataclass", "typed-dict"):
-            shape.kind = K_OBJECT
-            shape.kinds = frozenset({OBJECT})
-            shape.obj = self._fields_object(core)
+            shape.obj = self._object(core)
             plain = plain and shape.obj.plain
         elif t == "list":
             shape.kind = K_LIST
@@ -526,121 +514,79 @@ class _Compiler:
             shape.kinds |= {SCALAR}
         return shape
 
-    def _model(self, core: Any) -> _Object:
-        cls = core["cls"]
-        if core is not self._own_model(cls):
-            return _model_object(cls)  # compiled from its own schema, shared
-        obj = _Object()
-        _MODELS[cls] = obj
-        inner = core["schema"]
+    def _object(self, core: Any) -> _Object:
+        """The fields of a model, dataclass or TypedDict schema, by JSON key: a model's
+        compiled once, from its own core schema, and shared by every schema that uses it; a
+        dataclass's or TypedDict's once per compiler."""
+        t = core["type"]
+        cls = core.get("cls")
+        if t == "model":
+            obj = _MODELS.get(cls)
+            if obj is None and cls is not self.owner:
+                obj = _root_shape(cls).obj  # compiled from its own schema
+            if obj is not None:
+                return obj
+            obj = _MODELS[cls] = _Object()
+        else:
+            obj = self.objects.get(id(core))
+            if obj is not None:
+                return obj
+            obj = self.objects[id(core)] = _Object()
+        config = core.get("config") or {}
+        inner = core if t == "typed-dict" else core["schema"]
         while inner["type"] in _WRAPPERS:  # model validators
             obj.plain = False
             inner = inner["schema"]
-        config = core.get("config") or {}
-        if core.get("custom_init") or core.get("post_init"):
-            obj.plain = False
-        if config.get("extra_fields_behavior") == "forbid" or inner.get("extra_behavior") in (
-            "forbid",
-            "allow",
+        if (
+            core.get("custom_init")
+            or core.get("post_init")
+            or inner.get("collect_init_only")
+            or inner.get("extra_behavior") in ("forbid", "allow")
+            or config.get("extra_fields_behavior") == "forbid"
         ):
             obj.plain = False
-        fields = [
-            (name, f["schema"], f.get("validation_alias"), f["schema"]["type"] != "default")
-            for name, f in inner["fields"].items()
-        ]
-        self._fill(obj, fields, config)
-        obj.partial = partial_class(cls)
-        return obj
-
-    def _own_model(self, cls: Any) -> Any:
-        """The 'model' schema of ``cls`` when this compiler compiles ``cls`` itself."""
-        if cls in _MODELS:
-            return None
-        core = self.schema
-        while True:
-            t = core["type"]
-            if t == "definition-ref":
-                core = self.defs[core["schema_ref"]]
-            elif t in _WRAPPERS:
-                core = core["schema"]
-            else:
-                break
-        return core if t == "model" and core["cls"] is cls else None
-
-    def _fields_object(self, core: Any) -> _Object:
-        obj = self.objects.get(id(core))
-        if obj is not None:
-            return obj
-        cls = core.get("cls")
-        obj = _Object()
-        self.objects[id(core)] = obj
-        config = core.get("config") or {}
-        if core["type"] == "dataclass":
-            inner = core["schema"]
-            while inner["type"] in _WRAPPERS:
-                obj.plain = False
-                inner = inner["schema"]
-            if core.get("post_init") or inner.get("collect_init_only"):
-                obj.plain = False
+        if t == "dataclass":
             fields = [
-                (
-                    f["name"],
-                    f["schema"],
-                    f.get("validation_alias"),
-                    f["schema"]["type"] != "default",
-                )
+                (f["name"], f)
                 for f in inner["fields"]
                 if f.get("init", True) and not f.get("init_only")
             ]
-            extra = inner.get("extra_behavior")
         else:
-            total = core.get("total", True)
-            fields = [
-                (name, f["schema"], f.get("validation_alias"), f.get("required", total))
-                for name, f in core["fields"].items()
-            ]
-            extra = core.get("extra_behavior")
-        if extra in ("forbid", "allow") or config.get("extra_fields_behavior") == "forbid":
-            obj.plain = False
-        self._fill(obj, fields, config)
-        if core["type"] == "dataclass":
-            obj.partial = partial_class(cls)
-        return obj
-
-    def _fill(self, obj: _Object, fields: list[tuple[str, Any, Any, bool]], config: Any) -> None:
+            fields = list(inner["fields"].items())
+        total = core.get("total", True)  # a TypedDict's
         by_alias = config.get("validate_by_alias", True)
         by_name = config.get("validate_by_name") or config.get("populate_by_name")
         outer = self.config
-        self.config = config
+        self.config = config  # the config that the fields' validators are built with
         try:
             required = []
-            for name, schema, alias, needed in fields:
-                place = self.place(schema)
-                keys: list[str] = []
+            for name, field in fields:
+                place = self.place(field["schema"])
+                alias = field.get("validation_alias")
                 if alias is None:
-                    keys.append(name)
+                    keys = [name]
                 else:
-                    if by_alias:
-                        choices = [alias] if isinstance(alias, str) else alias
-                        for choice in choices:
-                            if isinstance(choice, str):
-                                keys.append(choice)
-                            elif len(choice) == 1 and isinstance(choice[0], str):
-                                keys.append(choice[0])
+                    keys = _keys(alias) if by_alias else []
                     if by_name:
                         keys.append(name)
                 for key in keys:
                     obj.fields.setdefault(key, (place, name))
+                if t == "typed-dict":
+                    needed = field.get("required", total)
+                else:
+                    needed = field["schema"]["type"] != "default"
                 if needed:
                     required.append(name)
             obj.required = frozenset(required)
         finally:
             self.config = outer
+        if t != "typed-dict":
+            obj.partial = partial_class(cls)
+        return obj
 
     def _tagged(self, shape: _Shape, core: Any) -> None:
-        disc = core["discriminator"]
-        keys = [disc] if isinstance(disc, str) else [p[0] for p in disc if len(p) == 1]
-        if not keys or not all(isinstance(k, str) for k in keys):
+        keys = _keys(core["discriminator"])
+        if not keys:
             return  # a callable or nested discriminator: opaque
         choices: dict[Any, _Shape] = {}
         for tag, schema in core["choices"].items():
@@ -670,6 +616,21 @@ class _Compiler:
                 tagged = _auto_tag(fits)
                 if tagged is not None:
                     shape.by_kind[kind] = tagged
+
+
+def _keys(alias: Any) -> list[str]:
+    """The JSON keys that a core schema's alias or discriminator reads directly.
+
+    It is a key, a path (a list of keys and indexes: ``AliasPath``), a list of paths
+    (``AliasChoices``) or, for a discriminator, a callable; a path longer than one key
+    reaches inside another value, which shows only in ``final()``.
+    """
+    if isinstance(alias, str):
+        return [alias]
+    if not isinstance(alias, list):
+        return []
+    paths = alias if alias and isinstance(alias[0], list) else [alias]
+    return [path[0] for path in paths if len(path) == 1 and isinstance(path[0], str)]
 
 
 def _auto_tag(members: list[_Shape]) -> _Shape | None:
@@ -860,8 +821,8 @@ class PartialBuilder(Generic[M]):
 
     ``feed(chunk)`` returns True when the partial changed visibly; ``partial`` is the live
     ``Partial[Model]`` (``None`` until the object begins), the same instance throughout,
-    updated in place; ``close()`` ends the input; ``final()`` validates the whole value,
-    once.
+    updated in place; ``close()`` ends the input; ``final()`` then validates the whole
+    value, once.
     """
 
     def __init__(self, model: type[M], **options: Any) -> None:
@@ -876,7 +837,6 @@ class PartialBuilder(Generic[M]):
         self._root_done = False
         self._error: Exception | None = None
         self._closed = False
-        self._incomplete: IncompleteJSONError | None = None
         self._final: Any = MISSING
         # The open string, for feed's fast path: the path tuple the parser gives each of its
         # deltas, where it shows (``into[slot]``; ``into`` None: hidden until complete) and
@@ -918,27 +878,19 @@ class PartialBuilder(Generic[M]):
             self._spine(events)
         return self._changed
 
-    def close(self) -> bool:
-        """End of input; return True if the partial changed.  A truncated stream is reported
-        by ``final()`` (the IncompleteJSONError carries the partial); other errors raise
-        here."""
-        if self._error is not None:
-            raise self._error
-        if self._closed:
-            return False
+    def close(self) -> None:
+        """End of input.  It shows nothing new (an object's values all complete before its
+        closing brace) and raises nothing: a truncated stream is reported by ``final()``,
+        whose IncompleteJSONError carries the partial."""
+        if self._closed or self._error is not None:
+            return
         self._closed = True
-        self._changed = False
         try:
-            for event in self._parser.close():
-                if type(event) is ValueCompleted:
-                    self._complete(event)
-        except IncompleteJSONError as err:
-            err.partial = self.partial
-            self._incomplete = err
-        except (ParseError, ValidationError) as err:
+            self._parser.close()
+        except ParseError as err:
+            if isinstance(err, IncompleteJSONError):
+                err.partial = self.partial
             self._error = err
-            raise
-        return self._changed
 
     def final(self) -> M:
         """``Model.model_validate`` of the complete value, run once (after ``close()``)."""
@@ -948,8 +900,6 @@ class PartialBuilder(Generic[M]):
             raise self._error
         if not self._closed:
             raise RuntimeError("final() needs the whole input: call close() first")
-        if self._incomplete is not None:
-            raise self._incomplete
         raw = self._parser.value
         try:
             if self._root.json_mode():
@@ -1135,16 +1085,16 @@ _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
 class ItemChecker(Generic[T]):
-    """Validates the items of ``iter_models`` one by one, as the splitter completes them.
+    """Validates the items of ``iter_models`` as ``item_type``, each once, as the splitter
+    completes them.
 
-    ``check(item)`` takes a ``Splitter(with_raw=True)`` item -- ``(index, value, raw_text)``
-    or an ``ItemError``, which passes through -- and returns the validated value, an
-    ``ItemError`` (``on_error="yield"``, with ``pos`` -1: the splitter does not say where a
-    good item began) or ``SKIP`` (``"skip"``, after a warning on the ``unspool`` logger);
-    ``"raise"`` raises ``unspool.ValidationError`` with the item's ``index`` and ``raw`` text.
+    ``checked(items)`` takes a list of ``Splitter(with_raw=True)`` items -- ``(index, value,
+    raw_text)`` or an ``ItemError`` (invalid JSON), which passes through -- and yields their
+    validated values.  A bad item raises ``unspool.ValidationError`` with its ``index`` and
+    ``raw`` text once the items before it have been taken (``on_error="raise"``), is left out
+    after a warning on the ``unspool`` logger (``"skip"``), or is yielded as an ``ItemError``
+    (``"yield"``; ``pos`` -1: the splitter does not say where a good item began).
     """
-
-    SKIP: ClassVar[object] = object()
 
     def __init__(self, item_type: type[T], on_error: str) -> None:
         if on_error not in ("raise", "skip", "yield"):
@@ -1152,22 +1102,27 @@ class ItemChecker(Generic[T]):
         adapter = _ADAPTERS.get(item_type)
         if adapter is None:
             adapter = _ADAPTERS[item_type] = TypeAdapter(item_type)
-        self.validate = adapter.validate_python
-        self.on_error = on_error
+        self._validate = adapter.validate_python
+        self._on_error = on_error
 
-    def check(self, item: Any) -> Any:
-        if type(item) is ItemError:
-            return item
-        index, value, raw = item
-        try:
-            return self.validate(value)
-        except PydanticValidationError as err:
-            error = _validation_error(err, (), value, index)
-            error.raw = raw
-            if self.on_error == "raise":
-                raise error from err
-            error.__cause__ = err
-            if self.on_error == "skip":
-                logger.warning("skipped invalid item %d: %s; its text: %r", index, error, raw)
-                return self.SKIP
-            return ItemError(index, -1, raw, error)
+    def checked(self, items: list[Any]) -> Iterator[Any]:
+        # A generator, so that a bad item raises only after the items before it were taken.
+        for item in items:
+            if type(item) is ItemError:  # invalid JSON, from the splitter
+                yield item
+                continue
+            index, value, raw = item
+            try:
+                value = self._validate(value)
+            except PydanticValidationError as err:
+                error = _validation_error(err, (), value, index)
+                error.raw = raw
+                error.__cause__ = err
+                if self._on_error == "raise":
+                    raise error from err
+                if self._on_error == "yield":
+                    yield ItemError(index, -1, raw, error)
+                else:
+                    logger.warning("skipped %s; its text: %r", error, raw)
+                continue
+            yield value
