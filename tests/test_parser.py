@@ -15,6 +15,7 @@ from unspool import (
     MISSING,
     IncompleteJSONError,
     LimitExceeded,
+    ParseError,
     Parser,
     StringDelta,
     ValueCompleted,
@@ -252,3 +253,43 @@ def test_events_false_builds_the_same_snapshots_and_no_events(chunker):
         assert without.close() == []
         with_events.close()
         assert without.value == with_events.value
+
+
+# A document that arrives whole is read by json's C scanner; these texts must make it step
+# aside so that the tokens decide, giving the same events and errors as any other chunking.
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ('{"a": 1, "b": [2], "a": {"c": 3}}', {}),  # duplicate keys: each value's events
+        ('{"a": [1, NaN]}', {}),  # NaN refused
+        ('{"a": [1, NaN, -Infinity]}', {"allow_nan": True}),
+        ("[" * 1001 + "]" * 1001, {}),  # deeper than max_depth
+        ("[" * 5 + "]" * 5, {"max_depth": 4}),
+        ('{"a": "' + "x" * 50 + '"}', {"max_string": 10}),
+        ('{"n": ' + "1" * 30 + "}", {"max_buffer": 20}),
+        ('{"n": ' + "1" * 5000 + "}", {}),  # past int()'s digit limit
+        ('{"a": "x\\u00e9\\ud83d\\ude00"} ', {}),
+    ],
+)
+def test_a_whole_document_gives_the_events_and_errors_of_its_tokens(text, options):
+    def run(chunks):
+        parser, events = Parser(**options), []
+        try:
+            for chunk in chunks:
+                events += parser.feed(chunk)
+            events += parser.close()
+        except ParseError as err:
+            return events, (err.kind, err.pos)
+        return events, parser.value
+
+    def completions(events):  # deltas may split differently; completions may not
+        return [e for e in events if isinstance(e, ValueCompleted)]
+
+    def deltas(events):
+        return "".join(e.text for e in events if isinstance(e, StringDelta))
+
+    whole, by_char = run([text]), run(list(text))
+    assert repr(completions(whole[0])) == repr(completions(by_char[0]))  # NaN != NaN
+    assert repr(whole[1]) == repr(by_char[1])
+    if not isinstance(whole[1], tuple):  # before an error, how much text showed may differ
+        assert deltas(whole[0]) == deltas(by_char[0])

@@ -305,7 +305,7 @@ class Tokenizer:
             chunk = self._decode(chunk)
         state = self.state
         # Fast paths for chunks that complete nothing: a C call or two decides each.
-        if state <= S_IN_KEY and state >= S_IN_STRING:
+        if S_IN_STRING <= state <= S_IN_KEY:
             pending = self._pending
             text = pending + chunk if pending else chunk
             m = _STRING_STOP.search(text)
