@@ -258,6 +258,24 @@ def test_limits_are_the_tokenizers(fast: bool) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "options", "before", "kind", "pos"),
+    [
+        ("[[1], [123456]]", {"max_buffer": 5}, [[1]], "max_buffer", 12),  # was missed (fast)
+        ('[[1], ["abcdef"]]', {"max_string": 5}, [[1]], "max_string", 13),
+        ("[[1], [[[]]]]", {"max_depth": 3}, [[1]], "max_depth", 8),
+    ],
+)
+def test_limits_inside_items_fail_like_the_parser(
+    chunker: Any, fast: bool, text: str, options: dict[str, Any], before: Any, kind: str, pos: int
+) -> None:
+    for chunks in chunker(text):
+        result, error = per_feed(chunks, None, fast, **options)
+        assert [i for items in result for i in items] == before
+        assert error is not None and (error.kind, error.pos) == (kind, pos)
+        assert error.path == (1,)
+
+
 def test_bad_options() -> None:
     with pytest.raises(ValueError, match="JSON Pointer"):
         Splitter("items")
@@ -365,6 +383,27 @@ def test_items_then_error_in_one_feed_raise_on_the_next_call(fast: bool) -> None
     assert err.value.kind == "expected_value" and err.value.index == 3  # type: ignore[attr-defined]
     with pytest.raises(ParseError):
         splitter.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "path"),
+    [
+        # As the Parser's: the next element after ',' (was the previous one), no key after ','.
+        ("[1,x]", None, (1,)),
+        ("[1 x]", None, (0,)),
+        ("[1, 2", None, (1,)),
+        ("[1, 2,", None, (2,)),
+        ("[[1], [2, x]]", "/*", (1, 1)),
+        ('{"items": [1, 2], x}', "/items", ()),
+        ('{"items": [1, 2] "x": 3}', "/items", ("items",)),
+        ('{"items": [1, {"a" 1}]}', "/items", ("items", 1)),
+    ],
+)
+def test_error_path_is_the_parsers(fast: bool, text: str, at: str | None, path: Any) -> None:
+    _, error = per_feed([text], at, fast)
+    _, parser_error = parser_per_feed([text], at)
+    assert error is not None and parser_error is not None
+    assert error.path == path == parser_error.path[: len(path)]
 
 
 def test_error_path_names_the_item(fast: bool) -> None:
@@ -523,6 +562,58 @@ def test_recovery_keeps_positions_absolute(chunker: Any, fast: bool) -> None:
             assert third.error.byte_pos == len(data)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "kind"),
+    [
+        # (text, what on_error="yield" returns: values and (index, pos, raw, error pos), error)
+        (":\n{,", [(0, 0, ":", 0), (1, 2, "{,", 3)], None),  # close() doubled the offsets
+        ('{"a": 1\n2\n{"b": 2}', [(0, 0, '{"a": 1', 8), 2, {"b": 2}], None),
+        ('{"a":\n[1', [], "eof_in_container"),  # close() returned the bad item, lost the error
+        ("{1N\n[1", [(0, 0, "{1N", 1)], "eof_in_container"),
+        ('{\n "a": [1,\n 2]\n}\n3', [{"a": [1, 2]}, 3], None),  # a good document on lines
+    ],
+)
+def test_recovery_ends_like_the_tokenizer_says(
+    chunker: Any, fast: bool, text: str, expected: list[Any], kind: str | None
+) -> None:
+    for chunks in chunker(text):
+        result, error = per_feed(chunks, None, fast, on_error="yield")
+        items = [i for items in result for i in items]
+        assert [
+            (i.index, i.pos, i.raw, i.error.pos) if type(i) is ItemError else i for i in items
+        ] == expected
+        assert (error and error.kind) == kind
+
+
+def test_bad_line_does_not_delay_the_next_lines(fast: bool) -> None:
+    # The fast path held the bad line's object until a '}' came: items after it waited.
+    chunks = ['{"a": 1', "\n", "2", "\n", '"x"', "\n"]
+    result, error = per_feed(chunks, None, fast, on_error="yield")
+    assert error is None
+    kinds = [" ".join(type(i).__name__ for i in items) for items in result]
+    assert kinds == ["", "", "ItemError", "int", "str", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected", "kind"),
+    [
+        # Invalid UTF-8 in a dropped line is kept as U+FFFD; anywhere else it raises.  A
+        # recovery in the chunk lost the text after it (and the error).
+        (b'{"a" 1, "\xff"}\n{"b": 1}\n', ['{"a" 1, "\ufffd"}', {"b": 1}], None),
+        (b'{"a" 1}\n{"b": 1, "\xff"}\n', ['{"a" 1}'], "invalid_utf8"),
+        (b'{"a" 1}\n{"b": 1, "\xc3"}\n', ['{"a" 1}'], "invalid_utf8"),
+    ],
+)
+def test_invalid_utf8_after_a_recovery(data: bytes, expected: list[Any], kind: str | None) -> None:
+    for chunks in [[data], [data[i : i + 1] for i in range(len(data))]] + [
+        [data[:i], data[i:]] for i in range(len(data))
+    ]:
+        result, error = per_feed(chunks, None, True, on_error="yield")
+        items = [i.raw if type(i) is ItemError else i for items in result for i in items]
+        assert items == expected, chunks
+        assert (error and error.kind) == kind
+
+
 def test_bad_line_longer_than_a_chunk(fast: bool) -> None:
     bad = '{"a": ' + "[" * 3 + "x" + "1" * 500
     text = f'{{"a": 1}}\n{bad}\n{{"b": 2}}\n'
@@ -672,6 +763,11 @@ def test_ndjson_recovery_is_independent_of_chunking(data: st.DataObject) -> None
         check_yielded(split(chunks, None, fast, on_error="yield"), expected)
         skipped = split(chunks, None, fast, on_error="skip")
         assert_same(skipped, [e for e in expected if not isinstance(e, tuple)])
+    # Each item from the same feed with the fast path as without it (a bad line held by the
+    # fast path delayed the lines after it).
+    feeds = [per_feed(chunks, None, fast, on_error="yield")[0] for fast in (True, False)]
+    shown = [[[i.raw if type(i) is ItemError else i for i in f] for f in r] for r in feeds]
+    assert same(shown[0], shown[1])
 
 
 # -- memory ------------------------------------------------------------------------------------

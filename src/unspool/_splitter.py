@@ -21,10 +21,11 @@ at most ``_FLUSH_MAX`` characters of placeholders not yet fed; returned items an
 text are dropped.
 
 Rule 4 (errors).  The first error is raised after every item before it was returned: when a
-feed completes items and then meets an error, it returns the items and the next call raises.
-The error carries ``index``, the number of the item it broke (or of the next item).  For
-NDJSON, ``on_error="skip"`` / ``"yield"`` drop the bad line and restart a fresh tokenizer at
-the next line, keeping positions absolute.
+feed completes items and then meets an error, it returns the items and the next call raises
+(``close()``, which no call follows, raises at once).  The error carries ``index``, the
+number of the item it broke (or of the next item).  For NDJSON, ``on_error="skip"`` /
+``"yield"`` drop the bad line and restart a fresh tokenizer at the next line, keeping
+positions absolute.
 
 Fast path (``str`` chunks only; bytes go through the tokenizer).  Between items, when the
 next item is an object or array, the splitter does not tokenize it: it holds its text and
@@ -33,18 +34,20 @@ On success the item is returned and the tokenizer is later fed, in its place, a 
 of the same length with the same newlines (``{`` spaces ``}``): so the tokenizer still
 checks every separator and the wrapper around the items, and its positions, lines and
 columns stay exact.  The scanner agrees with the tokenizer exactly when NaN and Infinity are
-refused as the tokenizer refuses them (``_scan_strict``) and the item is within
-``max_string`` and ``max_depth`` (checked before a result is used).  Anything else -- a scan
-that fails, a limit, more than ``_ATTEMPTS_MAX`` failed scans or ``_HOLD_MAX`` characters --
-hands the held text to the tokenizer, which decides and reports errors as without the fast
-path.  One difference shows: an error inside a held item is found when a chunk brings a
-closing bracket (at the latest after ``_HOLD_MAX`` characters, or at ``close()``) rather
-than by the chunk that holds it; items and errors are the same.
+refused as the tokenizer refuses them (``_scan_strict``) and the item is within the limits
+(``_fits``, checked before a result is used).  Anything else -- a scan that fails, a limit,
+more than ``_ATTEMPTS_MAX`` failed scans or ``_HOLD_MAX`` characters, or a line end in a
+document while bad NDJSON lines are dropped -- hands the held text to the tokenizer, which
+decides and reports errors as without the fast path.  One difference shows: an error inside
+a held item is found when a chunk brings a closing bracket (at the latest after
+``_HOLD_MAX`` characters, or at ``close()``) rather than by the chunk that holds it; items
+and errors are the same.
 """
 
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import json.scanner
 import re
@@ -59,8 +62,11 @@ from ._tokenizer import (
     DEFAULT_MAX_STRING,
     S_AFTER_DOCUMENT,
     S_COMMA_OR_CLOSE,
+    S_IN_KEY,
     S_IN_LITERAL,
     S_IN_NUMBER,
+    S_KEY,
+    S_KEY_OR_CLOSE,
     S_VALUE,
     S_VALUE_OR_CLOSE,
     T_BEGIN_ARRAY,
@@ -74,11 +80,11 @@ from ._tokenizer import (
     Tokenizer,
 )
 
-# What the tokens of the token loop belong to.
+# What the tokens of the token loop belong to (from M_SKIP up: only the depth counts).
 M_WRAPPER = 0  # no item is open: on the pointer's path, or between documents
-M_SKIP = 1  # inside a value off the pointer's path (or a fast item's placeholder): depth only
-M_ITEM = 2  # inside an item container: depth only; its text is kept in _parts
-M_STRING = 3  # inside a string item that a chunk boundary cut; its text is kept in _parts
+M_STRING = 1  # inside a string item that a chunk boundary cut; its text is kept in _parts
+M_SKIP = 2  # inside a value off the pointer's path (or a fast item's placeholder): depth only
+M_ITEM = 3  # inside an item container: depth only; its text is kept in _parts
 
 # The role of a wrapper container (one frame per open container on the pointer's path).
 F_PATH = 0  # on the pointer's path, above the target
@@ -95,21 +101,22 @@ _FLUSH_MAX = 4096  # pending masked characters beyond which the tokenizer is fed
 
 # Tokenizer states between items, where the fast path may take the next one.
 _ITEM_STATES = (S_VALUE, S_VALUE_OR_CLOSE, S_COMMA_OR_CLOSE)
-_DOCUMENT_STATES = (S_VALUE, S_AFTER_DOCUMENT, S_COMMA_OR_CLOSE)  # the last: see _hold_more
+_DOCUMENT_STATES = (S_VALUE, S_AFTER_DOCUMENT)
+# Tokenizer states in which the next element of an array, or the next key, is being read.
+_BEFORE_VALUE = (S_VALUE, S_VALUE_OR_CLOSE, S_IN_NUMBER, S_IN_LITERAL)
+_KEY_STATES = (S_KEY, S_KEY_OR_CLOSE, S_IN_KEY)
 _BEGINS = (T_BEGIN_OBJECT, T_BEGIN_ARRAY)
 _ENDS = (T_END_OBJECT, T_END_ARRAY)
 _WS = re.compile(r"[ \t\r\n]*")
 _COMMA = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 _NON_WS = re.compile(r"[^ \t\r\n]")
 _CUT_TAIL = re.compile(r"[-+.\\0-9a-zA-Z]*")  # see _maybe_incomplete
-
-
-class _Refused(Exception):
-    """NaN or Infinity met by the fast path's scanner when the tokenizer refuses them."""
+# What a failed scan may raise: ValueError covers NaN refused (_refuse) and int()'s limit.
+_SCAN_FAILED = (StopIteration, ValueError, RecursionError)
 
 
 def _refuse(name: str) -> Any:
-    raise _Refused(name)
+    raise ValueError(f"{name} is not allowed")
 
 
 # The scanner that decodes completed, already checked item text (NaN allowed: if it is there,
@@ -134,12 +141,13 @@ def _parse_pointer(at: str) -> tuple[list[str], list[int | None]]:
     return keys, indexes
 
 
-def _placeholder(s: str, j: int, e: int) -> str:
-    """An empty container as long as ``s[j:e]``, with its newlines where they were."""
-    if s.find("\n", j, e) < 0:
-        return s[j] + " " * (e - j - 2) + s[e - 1]
-    inner = s[j + 1 : e - 1].split("\n")
-    return s[j] + "\n".join(" " * len(line) for line in inner) + s[e - 1]
+_BLANKS = bytes(10 if b == 10 else 32 for b in range(256))  # bytes to spaces, but newlines
+
+
+def _blank(text: str) -> str:
+    """``text`` with every character but newlines a space (all in C: one byte per character,
+    '?' for those beyond Latin-1, then a byte table)."""
+    return text.encode("latin-1", "replace").translate(_BLANKS).decode("ascii")
 
 
 def _maybe_incomplete(exc: BaseException, text: str) -> bool:
@@ -172,7 +180,8 @@ def _decode(raw: str) -> Any:
 
 def _build(raw: str) -> Any:
     """Assemble a value from tokens without recursion (for items nested too deep for json)."""
-    tokenizer = Tokenizer(allow_nan=True, max_depth=None, max_string=len(raw) + 1)
+    size = len(raw) + 1
+    tokenizer = Tokenizer(allow_nan=True, max_depth=None, max_string=size, max_buffer=size)
     tokens = tokenizer.feed(raw) + tokenizer.close()
     containers: list[Any] = []
     keys: list[Any] = []
@@ -202,18 +211,6 @@ def _build(raw: str) -> Any:
     return root
 
 
-def _held_utf8(tail: bytes) -> bytes:
-    """The unfinished UTF-8 sequence at the end of a valid byte stream (its last bytes)."""
-    for k in range(1, min(3, len(tail)) + 1):
-        b = tail[-k]
-        if b >= 0xC0:  # a lead byte: is its sequence complete?
-            need = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-            return tail[-k:] if k < need else b""
-        if b < 0x80:
-            return b""
-    return b""
-
-
 class _Discard:
     """A bad NDJSON line whose end has not arrived yet (``on_error`` "skip" / "yield")."""
 
@@ -224,7 +221,7 @@ class _Discard:
         self.raw = [raw]  # its text so far
         self.at = at  # absolute character position of the next character to come
         self.byte_at = 0  # the same in bytes (bytes streams)
-        self.decoder: codecs.IncrementalDecoder | None = None  # bytes streams
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # bytes streams
 
 
 class Splitter:
@@ -245,16 +242,17 @@ class Splitter:
     a tuple ``(index, value, raw_text)`` (what a validating layer needs to report a bad item).
 
     Errors: with ``on_error="raise"`` (the default) a ``ParseError`` is raised after every
-    item before it was returned; it carries ``index``, the number of the item being parsed.
-    For NDJSON -- a top-level document with ``at=None``, not an element of a root array --
-    ``on_error="skip"`` drops the bad item's line (logging a warning on the ``unspool``
-    logger with its line number and text) and ``on_error="yield"`` returns an
+    item before it was returned (by the next call; ``close()`` raises at once, so the items it
+    would have returned before the error are lost); it carries ``index``, the number of the
+    item being parsed.  For NDJSON -- a top-level document with ``at=None``, not an element
+    of a root array -- ``on_error="skip"`` drops the bad item's line (logging a warning on the
+    ``unspool`` logger with its line number and text) and ``on_error="yield"`` returns an
     ``ItemError(index, pos, raw, error)`` in its place; either way parsing resumes at the
     start of the line after the one the bad item began on, with a fresh tokenizer.  (So an
     unterminated line does not take the next one with it; recovery is line-based, meant for
     one document per line.)  A syntax error inside an array cannot be recovered -- nothing
     says where the broken element ends -- so it raises whatever ``on_error`` says; invalid
-    UTF-8 raises too.
+    UTF-8 raises too, unless it is in a line being dropped (``raw`` shows it as U+FFFD).
 
     ``allow_nan``, ``max_depth``, ``max_string`` and ``max_buffer`` are the tokenizer's.
     """
@@ -273,10 +271,7 @@ class Splitter:
         if on_error not in _ON_ERROR:
             raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
         self._auto = at is None  # no pointer: each document decides at its first character
-        self._keys: list[str] = []
-        self._indexes: list[int | None] = []
-        if at is not None:
-            self._keys, self._indexes = _parse_pointer(at)
+        self._keys, self._indexes = _parse_pointer(at) if at is not None else ([], [])
         self._options: dict[str, Any] = {
             "multiple": True,
             "allow_nan": allow_nan,
@@ -285,19 +280,26 @@ class Splitter:
             "max_buffer": max_buffer,
         }
         self._max_depth = max_depth if max_depth is not None else 1 << 62
-        self._max_string = max_string
+        # No string or number in an item shorter than this can break max_string / max_buffer.
+        self._max_item = min(max_string, max_buffer)
+        # Items up to this size are within every limit: n characters nest n / 2 deep at most,
+        # and the items' array is at most len(keys) + 1 deep.
+        self._small = min(self._max_item, 2 * (self._max_depth - len(self._keys) - 1))
         self._on_error = on_error
+        self._recover = on_error != "raise" and at is None  # bad NDJSON lines are dropped
         self._with_raw = with_raw
         # Keep the text of a scalar item cut by a chunk boundary (for raw text and recovery).
-        self._keep_gap = with_raw or on_error != "raise"
+        self._keep_scalars = with_raw or self._recover
         self._scan = _scan_any if allow_nan else _scan_strict
         self._count = 0  # items returned or reported bad so far: the next item's index
         self._error: ParseError | None = None
         self._fast = True  # str chunks may take the fast path (tests turn it off)
         self._bytes: bool | None = None  # is the stream bytes? (None until the first chunk)
-        self._tail = b""  # a bytes stream's last bytes (recovery restarts need them)
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()  # bytes read (when recovering)
         self._discard: _Discard | None = None
         self._restart(0, 0, 0)
+        if self._recover:  # kept out of feed(), which must stay short
+            self.feed = self._feed_lines  # type: ignore[method-assign]
 
     def _restart(self, pos: int, lines: int, byte_pos: int) -> None:
         """Start a fresh tokenizer at absolute position ``pos``, the start of a line."""
@@ -315,10 +317,8 @@ class Splitter:
         self._gap = 0  # end of the last token at item level (recovery looks after it)
         self._held: list[str] | None = None  # fast path: the open item's text, not yet fed
         self._held_len = 0
-        self._held_pos = 0
-        self._closer = ""
-        self._attempts = 0
-        self._slow = False  # the next container item goes through the tokenizer
+        self._closer = ""  # the held item's closing bracket
+        self._attempts = 0  # failed scans of the held item
         self._pending: list[str] = []  # fast path: masked text the tokenizer has not seen
         self._pending_len = 0
         self._pending_state = S_VALUE  # the tokenizer's state once it has seen _pending
@@ -339,17 +339,41 @@ class Splitter:
             raise self._error
         out: list[Any] = []
         try:
-            if type(chunk) is str and self._bytes is not True:
+            if type(chunk) is str and not self._bytes:
                 self._bytes = False
-                self._feed_text(chunk, 0, out, False)
-            else:
+                self._feed_text(chunk, out, False)
+            elif isinstance(chunk, (bytes, bytearray, memoryview)) and self._bytes is not False:
+                self._bytes = True
                 self._feed_bytes(chunk, out)
+            elif isinstance(chunk, (str, bytes, bytearray, memoryview)):
+                raise TypeError("cannot mix bytes and str chunks in one stream")
+            else:
+                raise TypeError(
+                    f"unspool expects str or bytes chunks, got {type(chunk).__name__}; "
+                    "for SDK stream objects use the adapters (unspool.openai, unspool.anthropic)"
+                )
         except ParseError as err:
             self._error = err
-            self._held = None
+            self._held = None  # or the prologue above would take later chunks
             if not out:
                 raise
         return out
+
+    def _feed_lines(self, chunk: str | bytes) -> list[Any]:
+        """``feed`` when bad NDJSON lines are dropped: a held document meets every line end
+        at once, since one may end a bad line, which must not hold up the lines after it."""
+        held = self._held
+        if held is not None and type(chunk) is str and self._closer not in chunk:
+            n = self._held_len + len(chunk)
+            if n <= _HOLD_MAX and "\n" not in chunk:  # as in feed()
+                held.append(chunk)
+                self._held_len = n
+                return []
+        if held is not None and type(chunk) is str and "\n" in chunk and not self._frames:
+            held.append(chunk)  # the fast path looks at the document again (_locate)
+            self._held = None
+            chunk = "".join(held)
+        return Splitter.feed(self, chunk)
 
     def close(self) -> list[Any]:
         """End of input: return the last items, or raise if the text is truncated or bad."""
@@ -359,109 +383,113 @@ class Splitter:
         try:
             self._close(out)
         except ParseError as err:
-            self._error = err
-            if not out:
-                raise
+            self._error = err  # no call follows close(): raise even after items
+            raise
         return out
 
     def _close(self, out: list[Any]) -> None:
         self._fast = False  # what is left goes through the tokenizer
-        discard = self._discard
-        if discard is not None:
-            self._discard = None
-            self._bad(discard.pos, "".join(discard.raw), discard.error, discard.line, out)
-            return
         if self._pending:
             self._flush(out)
-        if self._held is not None:  # an unfinished item: the tokenizer says what is wrong
-            text = "".join(self._held)
+        held = self._held
+        if held is not None:  # an unfinished item: the tokenizer says what is wrong
             self._held = None
-            self._slow = True
-            self._feed_text(text, 0, out, False)
-        while True:
+            self._feed_text("".join(held), out, False)
+        while self._discard is None:
             tok = self._tok
+            state = tok.state  # before close() ends a number: the error path is the number's
             try:
                 tokens = tok.close()
             except ParseError as err:
-                resume = self._failed(err, "", tok.consumed, out)
+                resume = self._failed(err, state, "", tok.consumed, out)
                 if resume is not None:
-                    self._feed_text(resume[0], 0, out, self._bytes is True)
-                if self._discard is not None:  # the bad item runs to the end
-                    self._close(out)
-                    return
+                    self._feed_text(resume[0], out, self._bytes is True)
                 continue
             if tokens:
                 self._apply(tokens, "", tok.consumed, out, False)
             return
+        self._dropped(out)  # the bad line runs to the end
 
     def _feed_bytes(self, chunk: Any, out: list[Any]) -> None:
-        if not isinstance(chunk, (bytes, bytearray, memoryview)):
-            if isinstance(chunk, str):
-                raise TypeError("cannot mix bytes and str chunks in one stream")
-            raise TypeError(
-                f"unspool expects str or bytes chunks, got {type(chunk).__name__}; "
-                "for SDK stream objects use the adapters (unspool.openai, unspool.anthropic)"
-            )
-        if self._bytes is False:
-            raise TypeError("cannot mix bytes and str chunks in one stream")
-        self._bytes = True
-        data = bytes(chunk)
-        if self._on_error != "raise":
-            self._tail = (self._tail + data)[-3:] if len(data) < 3 else data[-3:]
+        if not self._recover:
+            self._real(chunk, out)  # raises on error
+            return
+        runs = self._utf8_runs(bytes(chunk))
+        cut = self._utf8.getstate()[0]  # the bytes of a character cut at the chunk's end
+        for k, run in enumerate(runs):
+            self._feed_run(run, out, cut if k == len(runs) - 1 else b"")
+
+    def _utf8_runs(self, data: bytes) -> list[bytes]:
+        """``data`` cut before each invalid UTF-8 sequence.
+
+        A recovery replays the text the tokenizer decoded, which ends before an invalid
+        sequence: so each run after the first begins with one, for the tokenizer (which
+        raises) or the line being dropped (which keeps it as U+FFFD).
+        """
+        check = self._utf8
+        held = len(check.getstate()[0])  # bytes of a character cut by the last chunk
+        cuts = [0]
+        pos = 0
+        while True:
+            try:
+                check.decode(data[pos:] if pos else data)
+                break
+            except UnicodeDecodeError as exc:
+                check.reset()
+                cuts.append(max(cuts[-1], pos + exc.start - held))
+                pos = max(pos, pos + exc.end - held)
+                held = 0
+        cuts.append(len(data))
+        return [data[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+
+    def _feed_run(self, data: bytes, out: list[Any], cut: bytes) -> None:
+        """Split a run of a bytes chunk (``_utf8_runs``) that ends with ``cut``, the bytes of
+        a character the next chunk completes, while recovering bad NDJSON lines."""
         discard = self._discard
         if discard is not None:
             q = data.find(b"\n")
-            if discard.decoder is None:
-                discard.decoder = codecs.getincrementaldecoder("utf-8")("replace")
-            text = discard.decoder.decode(data if q < 0 else data[:q])
+            text = discard.decoder.decode(data if q < 0 else data[:q], final=q >= 0)
             discard.raw.append(text)
             discard.at += len(text)
             if q < 0:
                 discard.byte_at += len(data)
                 return
-            text = discard.decoder.decode(b"", final=True)
-            discard.raw.append(text)
-            self._discard = None
-            raw = "".join(discard.raw).removesuffix("\r")
-            self._bad(discard.pos, raw, discard.error, discard.line, out)
-            self._restart(discard.at + len(text) + 1, discard.line, discard.byte_at + q + 1)
+            discard.byte_at += q
+            self._dropped(out)
             data = data[q + 1 :]
             if not data:
                 return
         tok = self._tok
         resume = self._real(data, out)
         if resume is not None:  # replay the rest of the chunk's text after a recovery
-            self._feed_text(resume[0] + tok.last_text[resume[1] :], 0, out, True)
-        if self._tok is not tok or self._discard is not None:
-            # A recovery dropped the tokenizer that held the bytes of a character cut at the
-            # end of this chunk: pass them on.
-            held = _held_utf8(self._tail)
-            if held and self._discard is not None:
-                self._discard.decoder.decode(held)  # type: ignore[union-attr]
-                self._discard.byte_at += len(held)
-            elif held:
-                self._tok.feed(held)
+            self._feed_text(resume[0] + tok.last_text[resume[1] :], out, True)
+        if cut and (self._tok is not tok or self._discard is not None):
+            # A recovery dropped the tokenizer that held ``cut``: pass it on.
+            if self._discard is not None:
+                self._discard.decoder.decode(cut)
+                self._discard.byte_at += len(cut)
+            else:
+                self._tok.feed(cut)
 
-    def _feed_text(self, text: str, i: int, out: list[Any], encode: bool) -> None:
-        """Split ``text[i:]``; with ``encode``, feed it as UTF-8 (a bytes stream's replay)."""
+    def _feed_text(self, text: str, out: list[Any], encode: bool) -> None:
+        """Split ``text``; with ``encode``, feed it as UTF-8 (a bytes stream's replay)."""
+        i = 0
         n = len(text)
         fast = self._fast and not encode
         while i < n:
             if self._discard is not None:
                 i = self._discarding(text, i, out, encode)
                 continue
-            if self._held is not None:
-                held = self._hold_more(text, i, out)
-                if isinstance(held, int):
-                    i = held
-                else:  # the held item goes through the tokenizer after all
-                    text, i, n = held, 0, len(held)
-                continue
-            if fast and self._mode == M_WRAPPER and not self._slow:
-                k = self._locate(text, i, out)
-                if k != i:
-                    i = k
-                    continue
+            if fast and self._mode == M_WRAPPER:
+                held = self._held
+                if held is not None:  # the chunk may complete the held item: look again
+                    held.append(text[i:] if i else text)
+                    self._held = None
+                    text = "".join(held)
+                    i, n = 0, len(text)
+                i = self._locate(text, i, out, held is not None)
+                if i == n:
+                    break
             k = self._real_end(text, i) if fast else n
             piece = text[i:k] if i or k < n else text
             resume = self._real(piece.encode() if encode else piece, out)
@@ -488,7 +516,7 @@ class Splitter:
         if tokens:
             self._apply(tokens, text, base, out, False)
         if tok.error is not None:
-            return self._failed(tok.error, text, base, out)
+            return self._failed(tok.error, tok.state, text, base, out)
         self._keep(text, base)
         return None
 
@@ -505,12 +533,12 @@ class Splitter:
         try:
             if self._start >= base:
                 return int(_scan_any(text, self._start - base)[1])
-            if not self._parts or sum(map(len, self._parts)) > 4 * (n - i):
-                return n
+            if sum(map(len, self._parts)) > 4 * (n - i):
+                return n  # scanning the kept head would cost more than it saves
             head = "".join(self._parts)
             end = int(_scan_any(head + text[i:], self._start - self._pstart)[1])
             return i + end - len(head)
-        except (StopIteration, ValueError, RecursionError):
+        except _SCAN_FAILED:
             return n
 
     # -- tokens -----------------------------------------------------------------------------
@@ -532,23 +560,15 @@ class Splitter:
         frames = self._frames
         for token in tokens:
             kind = token[0]
-            if mode == M_ITEM:
+            if mode >= M_SKIP:
                 if kind in _ENDS:
                     depth -= 1
-                    if depth == 0:
-                        mode = M_WRAPPER
-                        end = token[1] + 1
-                        raw = self._text(self._start, end, text, base)
-                        self._emit(_decode(raw), raw, out)
-                        self._gap = end
-                        self._slow = False
-                elif kind in _BEGINS:
-                    depth += 1
-                continue
-            if mode == M_SKIP:
-                if kind in _ENDS:
-                    depth -= 1
-                    if depth == 0:
+                    if not depth:
+                        if mode == M_ITEM:
+                            end = token[1] + 1
+                            raw = self._text(self._start, end, text, base)
+                            self._emit(_decode(raw), raw, out)
+                            self._gap = end
                         mode = M_WRAPPER
                 elif kind in _BEGINS:
                     depth += 1
@@ -571,50 +591,20 @@ class Splitter:
                 continue
             if kind in (T_STRING_PART, T_STRING_END):
                 continue  # the rest of a string that is not an item
-            # A value begins: an item, a container on the pointer's path, or neither?
+            # A value begins: an item, or a value around or beside the items?
             container = kind in _BEGINS
             if frames:
                 frame = frames[-1]
                 if frame[1]:
-                    frame[2] += 1
-                if frame[0] != F_TARGET:
-                    if not container:
-                        continue
-                    d = len(frames) - 1
-                    key = self._keys[d]
-                    if key != WILD and (
-                        self._indexes[d] != frame[2] if frame[1] else key != frame[2]
-                    ):
-                        mode = M_SKIP
-                        depth = 1
-                    elif d + 1 < len(self._keys):
-                        frames.append([F_PATH, kind == T_BEGIN_ARRAY, -1])
-                    elif kind == T_BEGIN_ARRAY:
-                        frames.append([F_TARGET, True, -1])
-                        self._gap = token[1] + 1
-                    else:
-                        mode = M_SKIP
-                        depth = 1
-                    continue
-            elif self._auto:  # a document: an item unless it is an array
-                if kind == T_BEGIN_ARRAY:
-                    frames.append([F_TARGET, True, -1])
-                    self._gap = token[1] + 1
-                    continue
-            else:  # a document, with a pointer
-                if not container:
-                    continue
-                if not self._keys:
-                    if kind == T_BEGIN_ARRAY:
-                        frames.append([F_TARGET, True, -1])
-                        self._gap = token[1] + 1
-                    else:
-                        mode = M_SKIP
-                        depth = 1
-                else:
-                    frames.append([F_PATH, kind == T_BEGIN_ARRAY, -1])
+                    frame[2] += 1  # the index of the element that begins
+                item = frame[0] == F_TARGET
+            else:
+                item = self._auto and kind != T_BEGIN_ARRAY
+            if not item:
+                if container:
+                    mode = self._enter(kind, token[1])
+                    depth = 1
                 continue
-            # An item begins.
             if container:
                 if masked:
                     mode = M_SKIP  # a placeholder: the fast path returned the item
@@ -633,6 +623,25 @@ class Splitter:
         self._mode = mode
         self._depth = depth
 
+    def _enter(self, kind: int, pos: int) -> int:
+        """A container that is not an item begins at ``pos``: push a frame if it is on the
+        pointer's path; return the mode to go on in."""
+        frames = self._frames
+        level = len(frames)  # the pointer segments above it
+        if frames:
+            _, is_array, slot = frames[-1]
+            key = self._keys[level - 1]
+            if key != WILD and (self._indexes[level - 1] if is_array else key) != slot:
+                return M_SKIP
+        if level < len(self._keys):
+            frames.append([F_PATH, kind == T_BEGIN_ARRAY, -1])
+        elif kind == T_BEGIN_ARRAY:
+            frames.append([F_TARGET, True, -1])
+            self._gap = pos + 1
+        else:
+            return M_SKIP
+        return M_WRAPPER
+
     def _emit(self, value: Any, raw: str, out: list[Any]) -> None:
         out.append((self._count, value, raw) if self._with_raw else value)
         self._count += 1
@@ -650,178 +659,124 @@ class Splitter:
         mode = self._mode
         if mode in (M_ITEM, M_STRING):
             start = self._start
-            if start >= base:
-                self._parts = [text[start - base :] if start > base else text]
-                self._pstart = start
-            else:
-                self._parts.append(text)
         elif (
-            self._keep_gap
+            self._keep_scalars
             and mode == M_WRAPPER
             and (self._tok.state == S_IN_NUMBER or self._tok.state == S_IN_LITERAL)
-            and self._item_level()
+            and (self._frames[-1][0] == F_TARGET if self._frames else self._auto)
         ):
             # A scalar item was cut: keep the text after the last token at item level.
-            gap = self._gap
-            if gap >= base:
-                self._parts = [text[gap - base :]]
-                self._pstart = gap
-            elif self._parts:
-                self._parts.append(text)
-            else:
-                self._parts = [text]
-                self._pstart = base
-        elif self._parts:
-            self._parts = []
-
-    def _item_level(self) -> bool:
-        """Would a value beginning now be an item?"""
-        if self._frames:
-            return bool(self._frames[-1][0] == F_TARGET)
-        return self._auto
+            start = self._gap
+            if start < base:
+                start = self._pstart if self._parts else base
+        else:
+            if self._parts:
+                self._parts = []
+            return
+        if start >= base:
+            self._parts = [text[start - base :] if start > base else text]
+            self._pstart = start
+        else:
+            self._parts.append(text)
 
     # -- the fast path ----------------------------------------------------------------------
 
-    def _locate(self, text: str, i: int, out: list[Any]) -> int:
-        """Between items: take the container items in ``text[i:]`` with the C scanner.
+    def _locate(self, text: str, i: int, out: list[Any], retry: bool) -> int:
+        """Between items: take the container items in ``text[i:]`` with the C scanner, and
+        hold the text of one that has not ended yet (``retry``: it was held already).
 
-        Returns how far ``text`` was consumed (``i`` if the fast path does not apply here).
-        What the tokenizer must see instead -- the separators, a placeholder per item -- waits
-        in ``_pending`` until a real feed (or ``_FLUSH_MAX`` characters) needs it.
+        Returns how far ``text`` was consumed: the tokenizer reads on from there.  What it
+        must see of the consumed text -- the separators, a placeholder per item -- waits in
+        ``_pending`` until a real feed (or ``_FLUSH_MAX`` characters) needs it.
         """
-        pending = self._pending
-        state = self._pending_state if pending else self._tok.state
+        state = self._pending_state if self._pending else self._tok.state
         frames = self._frames
-        if frames and frames[-1][0] == F_TARGET and state in _ITEM_STATES:
-            comma = state == S_COMMA_OR_CLOSE
-            top = False
-        elif not frames and self._auto and state in _DOCUMENT_STATES:
-            comma = False
-            top = True
+        if frames:
+            if frames[-1][0] != F_TARGET or state not in _ITEM_STATES:
+                return i
+            after = S_COMMA_OR_CLOSE  # the state after an item
+        elif self._auto and state in _DOCUMENT_STATES:
+            after = S_AFTER_DOCUMENT
         else:
             return i
+        top = not frames
         n = len(text)
         start = i
-        origin = self._tok.consumed + self._pending_len - i  # tokenizer position of text[0]
+        append = self._pending.append
         scan = self._scan
-        room = self._max_depth - len(self._tok.stack)
-        max_string = self._max_string
+        small = self._small
         with_raw = self._with_raw
         count = self._count
-        append = pending.append
+        attempts = self._attempts if retry else 0  # failed scans of the item at text[i]
         while True:
-            if comma:
+            # The separators before the next item go to the tokenizer, which checks them.
+            if state == S_COMMA_OR_CLOSE:
                 m = _COMMA.match(text, i)
-                if m is None:
-                    if _WS.match(text, i).end() == n:  # type: ignore[union-attr]
-                        append(text[i:])
-                        i = n
-                    break
-                j = m.end()
-                state = S_VALUE
+                if m is not None:
+                    state = S_VALUE
+                    j = m.end()
+                else:
+                    j = _WS.match(text, i).end()  # type: ignore[union-attr]
             else:
                 j = _WS.match(text, i).end()  # type: ignore[union-attr]
-            if j == n:
-                append(text[i:])
-                i = n
-                break
+            if j > i:
+                append(text[i:j])
+                i = j
+            if j == n or state == S_COMMA_OR_CLOSE:
+                break  # the end of the chunk, or no comma: ']' (or an error) is the tokenizer's
             c = text[j]
             if c != "{" and (c != "[" or top):
-                break
+                break  # not a container item: the tokenizer reads it
             closer = "}" if c == "{" else "]"
-            e = 0  # not complete yet (no closing bracket): hold it
+            e = 0
             if text.find(closer, j) >= 0:
                 try:
                     value, e = scan(text, j)
-                except (StopIteration, ValueError, RecursionError, _Refused) as exc:
-                    if not _maybe_incomplete(exc, text):
+                except _SCAN_FAILED as exc:
+                    attempts += 1  # each costs a scan of all the item's text so far
+                    if attempts >= _ATTEMPTS_MAX or not _maybe_incomplete(exc, text):
                         break  # the tokenizer will say what is wrong
-            if not e:  # hold it until its closing bracket comes
-                append(text[i:j])
-                self._pending_len += j - start
-                start = n  # what follows is held, not pending
+            if not e:  # hold it until a chunk brings a closing bracket
+                if n - j > _HOLD_MAX or (
+                    # A line end in a held document may end a bad line: the tokenizer must
+                    # see it now, or the items of the lines after it would wait.
+                    top and self._recover and text.find("\n", j) >= 0
+                ):
+                    break
                 self._held = [text[j:]]
                 self._held_len = n - j
-                self._held_pos = origin + j
                 self._closer = closer
-                self._attempts = 0
-                i = n
+                self._attempts = attempts
                 break
-            size = e - j
-            if size > max_string or (
-                size > 2 * room and text.count("{", j, e) + text.count("[", j, e) > room
-            ):
+            if e - j > small and not self._fits(text, j, e):
                 break  # the tokenizer may refuse it: let it decide
-            append(text[i:j])
+            # Its placeholder: an empty container as long, with its newlines where they were.
             if text.find("\n", j, e) < 0:
-                append(c + " " * (size - 2) + closer)
+                append(c + " " * (e - j - 2) + closer)
             else:
-                append(_placeholder(text, j, e))
+                append(c + _blank(text[j + 1 : e - 1]) + closer)
             out.append((count, value, text[j:e]) if with_raw else value)
             count += 1
+            attempts = 0
             i = e
-            state = S_AFTER_DOCUMENT if top else S_COMMA_OR_CLOSE
-            comma = not top
-        if count != self._count:
-            self._count = count
-            self._gap = origin + i
+            state = after
+        self._count = count
         self._pending_state = state
         self._pending_len += i - start
         if self._pending_len > _FLUSH_MAX:
             self._flush(out)
-        return i
+        return i if self._held is None else n
 
-    def _hold_more(self, text: str, i: int, out: list[Any]) -> int | str:
-        """The held item gets ``text[i:]``: returns how far ``text`` was consumed, or the held
-        text (ending with ``text[i:]``) when it must go through the tokenizer."""
-        held = self._held
-        assert held is not None
-        piece = text[i:] if i else text
-        held.append(piece)
-        self._held_len += len(piece)
-        if self._closer not in piece:
-            if self._held_len <= _HOLD_MAX:
-                return len(text)
-            return self._unhold()
-        s = "".join(held)
-        try:
-            value, e = self._scan(s, 0)
-        except (StopIteration, ValueError, RecursionError, _Refused) as exc:
-            self._attempts += 1
-            if (
-                self._attempts < _ATTEMPTS_MAX
-                and self._held_len <= _HOLD_MAX
-                and _maybe_incomplete(exc, s)
-            ):
-                held[:] = [s]
-                return len(text)
-            return self._unhold()
-        if (e > 2 * (self._max_depth - len(self._tok.stack)) or e > self._max_string) and (
-            not self._fits(s, e)
-        ):
-            return self._unhold()
-        self._held = None
-        out.append((self._count, value, s[:e]) if self._with_raw else value)
-        self._count += 1
-        self._pending.append(_placeholder(s, 0, e))
-        self._pending_len += e
-        self._pending_state = S_COMMA_OR_CLOSE if self._frames else S_AFTER_DOCUMENT
-        self._gap = self._held_pos + e
-        return self._locate(text, len(text) - (len(s) - e), out)
+    def _fits(self, s: str, j: int, e: int) -> bool:
+        """Would the tokenizer accept the item ``s[j:e]`` under its limits, as the scanner did?
 
-    def _unhold(self) -> str:
-        assert self._held is not None
-        text = "".join(self._held)
-        self._held = None
-        self._slow = True
-        return text
-
-    def _fits(self, s: str, e: int) -> bool:
-        """Would the tokenizer accept the item ``s[:e]`` under its limits, as the scanner did?"""
-        if e > self._max_string:
+        An item no longer than the limits cannot hold a longer string or number, and one
+        of n characters cannot nest more than n / 2 deep.
+        """
+        if e - j > self._max_item:
             return False
         room = self._max_depth - len(self._tok.stack)
-        return e <= 2 * room or s.count("{", 0, e) + s.count("[", 0, e) <= room
+        return e - j <= 2 * room or s.count("{", j, e) + s.count("[", j, e) <= room
 
     def _flush(self, out: list[Any]) -> None:
         """Feed the tokenizer the pending separators and placeholders (all checked already)."""
@@ -838,34 +793,29 @@ class Splitter:
     # -- errors -----------------------------------------------------------------------------
 
     def _failed(
-        self, err: ParseError, text: str, base: int, out: list[Any]
+        self, err: ParseError, state: int, text: str, base: int, out: list[Any]
     ) -> tuple[str, int] | None:
-        """The tokenizer failed in ``text`` (at ``base``): raise, or recover an NDJSON line.
+        """The tokenizer failed (in ``state``) in ``text`` (at ``base``): raise, or recover an
+        NDJSON line.
 
-        Returns what ``_real`` returns; None also when the rest is being discarded.
+        Returns what ``_real`` returns; None also when the rest of the line is being dropped.
         """
         rel = err.pos  # the error's position as the tokenizer counts
         err.pos += self._off
         err.lineno += self._line_off
         if err.byte_pos is not None:
             err.byte_pos += self._byte_off
-        err.args = (err.msg, err.pos)
-        index = self._count
-        err.index = index
-        if (
-            self._on_error == "raise"
-            or not self._auto
-            or self._frames
-            or err.kind == "invalid_utf8"
-        ):
-            err.path = self._path()
-            err.msg += f" (item {index})"
+        err.index = self._count
+        if not self._recover or self._frames or err.kind == "invalid_utf8":
+            err.path = self._path(state)
+            err.msg += f" (item {self._count})"
             err.args = (err.msg, err.pos)
             raise err
+        err.args = (err.msg, err.pos)
         # NDJSON recovery.  The stream's text from _pstart (kept parts) or base on:
-        parts = "".join(self._parts) if self._parts else ""
+        parts = "".join(self._parts)
         pstart = self._pstart if parts else base
-        whole = parts[: base - pstart] + text if parts else text
+        whole = parts[: base - pstart] + text
         end = pstart + len(whole)
         if self._mode == M_ITEM or self._mode == M_STRING:
             start = self._start
@@ -881,7 +831,6 @@ class Splitter:
             discard = _Discard(start + self._off, line, err, raw, end + self._off)
             if err.byte_pos is not None:  # a bytes stream
                 discard.byte_at = err.byte_pos + len(whole[rel - pstart :].encode())
-                discard.decoder = codecs.getincrementaldecoder("utf-8")("replace")
             self._discard = discard
             return None
         self._bad(start + self._off, raw.removesuffix("\r"), err, line, out)
@@ -908,11 +857,17 @@ class Splitter:
             discard.byte_at += len(piece.encode())
         if q < 0:
             return len(text)
+        self._dropped(out)
+        return q + 1
+
+    def _dropped(self, out: list[Any]) -> None:
+        """The bad line being dropped ended (at a newline, or at the end of the stream)."""
+        discard = self._discard
+        assert discard is not None
         self._discard = None
         raw = "".join(discard.raw).removesuffix("\r")
         self._bad(discard.pos, raw, discard.error, discard.line, out)
         self._restart(discard.at + 1, discard.line, discard.byte_at + 1)
-        return q + 1
 
     def _bad(self, pos: int, raw: str, err: ParseError, line: int, out: list[Any]) -> None:
         """Report a bad NDJSON item as ``on_error`` says."""
@@ -928,6 +883,17 @@ class Splitter:
                 "skipped bad item %d on line %d: %s; its text: %r", index, line, err, raw
             )
 
-    def _path(self) -> Path:
-        """The JSON path being parsed: the wrapper's keys and indexes (and the item's)."""
-        return tuple(frame[2] for frame in self._frames if frame[2] != -1)
+    def _path(self, state: int) -> Path:
+        """The JSON path being parsed: the wrapper's keys and indexes (and the item's).
+
+        As the Parser's: in a wrapper, the tokenizer's ``state`` says whether the error
+        concerns the value at the innermost slot, the next element, or the next key.
+        """
+        path = [frame[2] for frame in self._frames]
+        if path and self._mode == M_WRAPPER:
+            if self._frames[-1][1]:
+                if state in _BEFORE_VALUE:
+                    path[-1] += 1
+            elif state in _KEY_STATES:
+                path.pop()
+        return tuple(slot for slot in path if slot != -1)
