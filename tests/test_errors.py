@@ -219,6 +219,8 @@ LIMITS = [
     ('{"abcdef": 1}', {"max_string": 3}, "max_string", 5),
     ('["aé😀bc"]', {"max_string": 3}, "max_string", 5),
     ("[1234567]", {"max_buffer": 3}, "max_buffer", 4),
+    ('["abcdefghij\\x"]', {"max_string": 5}, "max_string", 7),  # the limit comes first
+    ('["abcdefghij\x01"]', {"max_string": 5}, "max_string", 7),
     ("[1.5, -12e3]", {"max_buffer": 4}, "max_buffer", 10),
 ]
 # fmt: on

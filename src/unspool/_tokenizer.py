@@ -676,11 +676,8 @@ class Tokenizer:
                 self._count_string(j - start, base + j)
                 return "".join(parts), i, True
             if c != "\\":
-                self._fail(
-                    "control_character",
-                    f"invalid control character {c!r} in string (escape it)",
-                    base + j,
-                )
+                msg = f"invalid control character {c!r} in string (escape it)"
+                self._string_error("control_character", msg, base + j, j - start)
             if j + 1 >= n:
                 i = j  # a lone backslash: hold it back
                 break
@@ -688,18 +685,24 @@ class Tokenizer:
             if e != "u":
                 r = _ESCAPES.get(e)
                 if r is None:
-                    self._fail("invalid_escape", f"invalid escape '\\{e}' in string", base + j)
+                    self._string_error(
+                        "invalid_escape", f"invalid escape '\\{e}' in string", base + j, j - start
+                    )
                 parts.append(r)  # type: ignore[arg-type]
                 i = j + 2
                 continue
             digits = text[j + 2 : j + 6]
             if len(digits) < 4:
                 if _HEX_PREFIX.fullmatch(digits) is None:
-                    self._fail("invalid_escape", "invalid \\uXXXX escape in string", base + j)
+                    self._string_error(
+                        "invalid_escape", "invalid \\uXXXX escape in string", base + j, j - start
+                    )
                 i = j  # '\u' and fewer than four digits so far: hold back
                 break
             if _HEX4.fullmatch(digits) is None:
-                self._fail("invalid_escape", "invalid \\uXXXX escape in string", base + j)
+                self._string_error(
+                    "invalid_escape", "invalid \\uXXXX escape in string", base + j, j - start
+                )
             code = int(digits, 16)
             i = j + 6
             if 0xD800 <= code <= 0xDBFF:
@@ -722,6 +725,12 @@ class Tokenizer:
         body = "".join(parts)
         self._count_string(i - start, base + i)
         return body, i, False
+
+    def _string_error(self, kind: str, msg: str, pos: int, length: int) -> None:
+        """A bad character in a string; one past max_string reports the limit first, as it
+        would have been reported had the string arrived in smaller chunks."""
+        self._count_string(length, pos)
+        self._fail(kind, msg, pos)
 
     def _count_string(self, added: int, end: int) -> None:
         self._string_len += added
