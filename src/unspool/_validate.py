@@ -217,7 +217,8 @@ def _new_partial(
 
 def _partial_type(tp: Any) -> Any:
     """The annotation of a partial field: nested models become their partials."""
-    if isinstance(tp, type):
+    # get_origin first: on Python 3.10, isinstance(list[X], type) is True.
+    if isinstance(tp, type) and typing.get_origin(tp) is None:
         if dataclasses.is_dataclass(tp) or (
             issubclass(tp, BaseModel) and not tp.__pydantic_root_model__
         ):
