@@ -196,3 +196,18 @@ def test_events_for_a_number_split_after_its_digits():
         ValueCompleted((0,), 123),
         ValueCompleted((), [123]),
     ]
+
+
+def test_a_whole_document_deeper_than_max_depth_is_refused_on_every_python():
+    # The C scanner's own recursion limit is not max_depth (Python 3.12 decoupled it from
+    # sys.getrecursionlimit()), so the tokenizer measures a document with many brackets.
+    from unspool import LimitExceeded, Parser
+
+    for depth, fine in ((1000, True), (1001, False)):
+        parser = Parser()
+        parser.feed("[" * depth + "]" * depth)
+        if fine:
+            parser.close()
+        else:
+            with pytest.raises(LimitExceeded):
+                parser.close()

@@ -39,7 +39,6 @@ import codecs
 import json
 import json.scanner
 import re
-import sys
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -126,6 +125,22 @@ _scan_with_nan = json.scanner.make_scanner(
 _scan_without_nan = json.scanner.make_scanner(
     json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_nan)  # type: ignore[arg-type]
 )
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` deep in ``value`` (level by level, no
+    recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _escaped_part(text: str) -> str | None:
@@ -557,16 +572,19 @@ class Tokenizer:
         Returns the index after it, or 0 when it does not end in ``text`` or anything about
         it needs the tokenizer (which then reads it as usual).  The scanner decides exactly
         as the tokenizer would: it refuses NaN unless allowed, refuses duplicate keys (so
-        that their events stay those of the tokens), and cannot nest deeper than the
-        recursion limit, so not deeper than ``max_depth`` when that is at least the limit.
-        A document that does not end in ``text`` costs one failed scan per feed at most:
-        documents follow each other, so the rest of the text is inside that one.
+        that their events stay those of the tokens), its strings and numbers are no longer
+        than the text, and a document with more brackets than ``max_depth`` has its depth
+        measured.  A document that does not end in ``text`` costs one failed scan per feed
+        at most: documents follow each other, so the rest of the text is inside that one.
         """
-        if len(text) - i > self._scan_max or self.max_depth < sys.getrecursionlimit():
+        if len(text) - i > self._scan_max:
             return 0
         try:
             value, end = self._scan(text, i)
         except (ValueError, StopIteration, RecursionError):
+            return 0
+        brackets = text.count("[", i, end) + text.count("{", i, end)  # a bound on the depth
+        if brackets > self.max_depth and _deeper_than(value, self.max_depth):
             return 0
         tokens.append((T_DOCUMENT, value, base + i, base + end))
         return end
