@@ -319,10 +319,10 @@ class Tokenizer:
         if type(chunk) is not str or self._decoder is not None:
             chunk = self._decode(chunk)
         state = self.state
+        pending = self._pending  # held-back text (only ever inside a token)
+        text = pending + chunk if pending else chunk
         # Fast paths for chunks that complete nothing: a C call or two decides each.
         if S_IN_STRING <= state <= S_IN_KEY:
-            pending = self._pending
-            text = pending + chunk if pending else chunk
             m = _STRING_STOP.search(text)
             if m is None:
                 body: str | None = text
@@ -355,8 +355,6 @@ class Tokenizer:
                 self._line_start = self.consumed + chunk.rfind("\n") + 1
             self.consumed += len(chunk)
             return []
-        pending = self._pending
-        text = pending + chunk if pending else chunk
         self._pending = ""
         self.last_text = chunk
         base = self.consumed - len(pending)  # absolute position of text[0]
