@@ -5,10 +5,17 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 import unspool
 from unspool import MISSING, pointer
@@ -114,3 +121,32 @@ def test_parser_options_are_keyword_only():
         multiple=True, allow_nan=True, max_depth=None, max_string=10, max_buffer=10
     )
     assert parser.feed("NaN ") and parser.close() == []
+
+
+def test_dir_shows_the_public_api_only():
+    names = set(dir(unspool))
+    assert names >= set(unspool.__all__) | {"openai", "anthropic", "langchain"}
+    assert not names & {"Any", "TYPE_CHECKING", "importlib", "annotations"}
+    assert not [n for n in names if n.startswith("_") and n != "__version__"]
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_docs_cite_no_file_outside_the_repo():
+    # DESIGN.md is the team's contract, not shipped: a user reading a docstring cannot open it.
+    shipped = [ROOT / "README.md", *sorted((ROOT / "src").rglob("*.py"))]
+    assert [p.name for p in shipped if "DESIGN" in p.read_text(encoding="utf-8")] == []
+
+
+def test_license_matches_the_package_metadata():
+    metadata = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert metadata["project"]["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+
+
+def test_readme_has_no_relative_links():
+    # The README is the package index's project page too, where relative links break.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)]*)\)", readme)
+    assert [t for t in targets if not t.startswith(("https://", "http://", "#"))] == []

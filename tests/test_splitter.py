@@ -359,6 +359,16 @@ ERRORS = [
     ("[\n1,\n2,\n]", None, [1, 2], "trailing_comma", 8),
 ]
 
+# Errors of ERRORS in the wrapper around the items, off the pointer's path or between items.
+OUTSIDE_ITEMS = {
+    "[1 2]",
+    '[{"a": 1}, {"a": 1}}',
+    '[{"a": 1}, {"a": 1}',
+    '{"items": [1, 2] "x": 3}',
+    '{"items": [1, 2], "x": [3,]}',
+    '{"x": [1,], "items": [1]}',
+}
+
 
 @pytest.mark.parametrize(("text", "at", "before", "kind", "pos"), ERRORS)
 def test_errors(
@@ -370,7 +380,8 @@ def test_errors(
         assert [i for items in result for i in items] == before
         assert (error.kind, error.pos) == (kind, pos)
         assert error.index == len(before)  # type: ignore[attr-defined]
-        assert f"(item {len(before)})" in str(error)
+        # The message names an item only when the error is in one (or where one begins).
+        assert (f"(item {len(before)})" in str(error)) == (text not in OUTSIDE_ITEMS)
         if chunker.encoding == "bytes":
             assert error.byte_pos == pos
 

@@ -1,11 +1,13 @@
 """unspool: parse LLM structured output while it streams.
 
 Snapshots that only grow, an event when each value completes, each item of a list the moment
-it closes -- linear in the size of the stream.  See DESIGN.md for the contract.
+it closes -- linear in the size of the stream.  The README describes the API, the snapshot
+invariants and the errors; ``__all__`` lists every public name.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
 from ._drivers import (
     aiter_events,
@@ -87,14 +89,14 @@ _PYDANTIC_NAMES = {
 _ADAPTERS = ("anthropic", "langchain", "openai")
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _ADAPTERS:
-        return importlib.import_module(f".{name}", __name__)
+        return _importlib.import_module(f".{name}", __name__)
     module = _PYDANTIC_NAMES.get(name)
     if module is None:
         raise AttributeError(f"module 'unspool' has no attribute {name!r}")
     try:
-        value = getattr(importlib.import_module(module, __name__), name)
+        value = getattr(_importlib.import_module(module, __name__), name)
     except ModuleNotFoundError as err:
         if (err.name or "").partition(".")[0] not in ("pydantic", "pydantic_core"):
             raise
@@ -106,4 +108,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_PYDANTIC_NAMES, *_ADAPTERS})
+    # The public API only (not the private modules, nor what this file imports for itself).
+    return sorted({*__all__, *_ADAPTERS, "__version__"})

@@ -1,4 +1,4 @@
-"""The exception hierarchy (DESIGN section 5).
+"""The exception hierarchy (the README's "Errors" section).
 
 Every error that input can cause is a ``ParseError`` (a ``ValueError``) carrying the same
 fields as ``json.JSONDecodeError`` -- ``msg``, ``pos``, ``lineno``, ``colno`` -- plus a

@@ -2,7 +2,7 @@
 
 ``Parser`` sits on ``Tokenizer`` (which owns every syntax rule) and turns its tokens into
 plain Python values -- ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None`` --
-that grow as chunks arrive.  It keeps DESIGN section 3's invariants:
+that grow as chunks arrive.  It keeps the snapshot invariants (numbered as in the README):
 
 1. A value never changes type.
 2. ``null``, ``true``, ``false`` and numbers appear only when complete.

@@ -808,7 +808,8 @@ class Splitter:
         err.index = self._count
         if not self._recover or self._frames or err.kind == "invalid_utf8":
             err.path = self._path(state)
-            err.msg += f" (item {self._count})"
+            if self._in_item(state):
+                err.msg += f" (item {self._count})"
             err.args = (err.msg, err.pos)
             raise err
         err.args = (err.msg, err.pos)
@@ -876,12 +877,24 @@ class Splitter:
         err.index = index
         if self._on_error == "yield":
             out.append(ItemError(index, pos, raw, err))
-        else:  # logging is imported only here: the core imports no logging (DESIGN section 1)
+        else:  # logging is imported only here: the core imports no logging
             import logging
 
             logging.getLogger("unspool").warning(
                 "skipped bad item %d on line %d: %s; its text: %r", index, line, err, raw
             )
+
+    def _in_item(self, state: int) -> bool:
+        """Is the tokenizer (in ``state``) inside an item, or where the next item begins?
+
+        An error elsewhere -- in the wrapper around the items, in a value off the pointer's
+        path, between two items -- names no item: its path says where it is.
+        """
+        if self._mode != M_WRAPPER:
+            return self._mode != M_SKIP
+        if not self._frames:  # between documents: with at=None each document is an item
+            return self._auto
+        return self._frames[-1][0] == F_TARGET and state in _BEFORE_VALUE
 
     def _path(self, state: int) -> Path:
         """The JSON path being parsed: the wrapper's keys and indexes (and the item's).

@@ -25,7 +25,7 @@ while one very long string is open each chunk copies it, as reading ``Parser.val
 any other chunk costs its events plus the walk from the deepest open container to what
 began: O(depth), never O(items) or O(document).
 
-Rules it keeps (DESIGN section 3's invariants, seen from the model):
+Rules it keeps (the README's snapshot invariants, seen from the model):
 
 1. A field never changes type: a string field shows ``str``, an object field its
    ``Partial[...]``, a list field a ``list``; a value whose streamed form would not match its
