@@ -948,3 +948,98 @@ def test_any_json_streams_as_received(data, value, item, table):
         final.items,
         final.table,
     )
+
+
+# -- hostile input: depth and threads ----------------------------------------------------------
+
+
+class DeepInts(BaseModel):
+    x: list[int]
+
+
+class DeepAny(BaseModel):
+    x: list[Any]
+
+
+class StrictDeep(BaseModel):
+    model_config = ConfigDict(strict=True)
+    x: list[int]
+
+
+@pytest.mark.parametrize("depth", [990, 999])
+def test_a_deep_list_is_a_validation_error_never_a_recursion_error(depth):
+    """Issue 13.4: a list nested as deep as max_depth allows fails as unspool.ValidationError
+    (json.dumps of the raw value recursed), from the stream, from final() and per item."""
+    deep = "[" * depth + "]" * depth
+    doc = '{"x": ' + deep + "}"
+    chunks = [doc[i : i + 7] for i in range(0, len(doc), 7)]
+    for model in (DeepInts, StrictDeep):
+        with pytest.raises(ValidationError) as info:
+            unspool.stream_model(chunks, model).final()
+        assert info.value.path == ("x", 0)
+        assert info.value.raw is not None and info.value.raw.startswith("[[[")
+        with pytest.raises(ValidationError) as info:
+            list(unspool.iter_models(chunks, model))  # the document is the item
+        assert info.value.index == 0 and info.value.raw == doc
+    # Valid at that depth: final() validates it (no recursion on the way either).
+    x = unspool.stream_model(chunks, DeepAny).final().x
+    for _ in range(depth - 1):
+        assert len(x) == 1
+        x = x[0]
+    assert x == []
+
+
+def test_dumps_writes_any_depth_as_json_dumps_does():
+    from unspool._validate import dumps
+
+    value = {"a": [1, 2.5, {"b": None, "c": 'é"\n', "t": True}], "d": [], "e": {}}
+    assert dumps(value) == json.dumps(value, ensure_ascii=False)
+    deep: Any = 1
+    for _ in range(3000):
+        deep = [{"k": deep, "n": None}]
+    # json.dumps raises RecursionError here.
+    assert dumps(deep) == '[{"k": ' * 3000 + "1" + ', "n": null}]' * 3000
+
+
+def test_partial_classes_are_built_once_whatever_the_threads():
+    """Issue 13.7: two threads building Partial[Outer] and Partial[Other] (Other.o: Outer) at
+    once get one Partial[Outer] class, and Partial[Other].o is that class, never Any."""
+    import sys
+    import threading
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(40):
+
+            class Outer(BaseModel):
+                a: int
+                b: list[str]
+
+            class Other(BaseModel):
+                o: Outer
+                more: list[Outer]
+
+            barrier = threading.Barrier(2)
+            made: dict[str, Any] = {}
+
+            def make(model: type[BaseModel], barrier: Any, made: dict[str, Any]) -> None:
+                barrier.wait()
+                made[model.__name__] = Partial[model]  # type: ignore[valid-type]
+
+            threads = [
+                threading.Thread(target=make, args=(m, barrier, made)) for m in (Outer, Other)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            outer = Partial[Outer]
+            assert made["Outer"] is outer
+            assert made["Other"].model_fields["o"].annotation == outer | None
+            assert made["Other"].model_fields["more"].annotation == list[outer] | None
+            with unspool.stream_model(['{"o": {"a": 1, "b": []}, "more": [{"a": 2'], Other) as s:
+                partial = list(s)[-1]
+                assert isinstance(partial.o, outer) and isinstance(partial.more[0], outer)
+    finally:
+        sys.setswitchinterval(interval)

@@ -68,6 +68,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
@@ -139,8 +140,14 @@ def completed(partial: Partial[Any]) -> frozenset[str]:
     return frozenset(partial._completed)
 
 
+# Partial classes and compiled places are built once per model and shared by every thread:
+# their caches fill under _LOCK (re-entrant: a model's build builds the models it uses), so
+# two threads never build two Partial[X] classes, nor see a model's places half-compiled or
+# a model still being built by another thread as a recursive reference (Any).  Reading a
+# filled cache takes no lock.
+_LOCK = threading.RLock()
 _PARTIALS: dict[Any, type[Partial[Any]]] = {}
-_BUILDING: set[Any] = set()
+_BUILDING: set[Any] = set()  # the models being built by the thread holding _LOCK
 # Model config keys a partial class keeps (how keys map to fields and how it serialises).
 _KEPT_CONFIG = (
     "populate_by_name",
@@ -158,6 +165,12 @@ def partial_class(model: Any) -> type[Partial[Any]]:
     cls = _PARTIALS.get(model)
     if cls is not None:
         return cls
+    with _LOCK:  # one thread builds the classes (and _BUILDING holds only its own models)
+        cls = _PARTIALS.get(model)
+        return cls if cls is not None else _build_partial(model)
+
+
+def _build_partial(model: Any) -> type[Partial[Any]]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         if issubclass(model, Partial):
             raise TypeError(f"{model.__name__} is partial already")
@@ -346,7 +359,7 @@ class _Shape:
             validator = self._build()
         try:
             if self.json_mode():
-                return validator.validate_json(json.dumps(raw, ensure_ascii=False))
+                return validator.validate_json(dumps(raw))
             return validator.validate_python(raw)
         except PydanticValidationError as err:
             raise _validation_error(err, path, raw) from err
@@ -423,20 +436,27 @@ _ROOTS: dict[type[Any], _Shape] = {}
 
 def _root_shape(cls: type[BaseModel]) -> _Shape:
     shape = _ROOTS.get(cls)
-    if shape is None:
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-            raise TypeError(f"expected a pydantic model class, not {cls!r}")
-        before = set(_MODELS)
-        try:
-            compiler = _Compiler(cls.__pydantic_core_schema__, cls)
-            shape = compiler.place(compiler.schema)
-        except BaseException:
-            for new in set(_MODELS) - before:  # half-compiled: forget them
-                del _MODELS[new]
-            raise
-        if shape.kind != K_OBJECT or cls not in _MODELS:
-            raise TypeError(f"{cls!r} is not a model with fields")
-        _ROOTS[cls] = shape
+    if shape is not None:
+        return shape
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        raise TypeError(f"expected a pydantic model class, not {cls!r}")
+    with _LOCK:
+        shape = _ROOTS.get(cls)
+        return shape if shape is not None else _compile_root(cls)
+
+
+def _compile_root(cls: type[BaseModel]) -> _Shape:
+    before = set(_MODELS)
+    try:
+        compiler = _Compiler(cls.__pydantic_core_schema__, cls)
+        shape = compiler.place(compiler.schema)
+    except BaseException:
+        for new in set(_MODELS) - before:  # half-compiled: forget them
+            del _MODELS[new]
+        raise
+    if shape.kind != K_OBJECT or cls not in _MODELS:
+        raise TypeError(f"{cls!r} is not a model with fields")
+    _ROOTS[cls] = shape
     return shape
 
 
@@ -707,10 +727,53 @@ def _validation_error(
     item = f"item {index}: " if index is not None else ""
     msg = f"{item}invalid value at {where}: {first['msg']}{more}"
     try:
-        text = json.dumps(raw, ensure_ascii=False)
+        text = dumps(raw)
     except (TypeError, ValueError):
         text = repr(raw)
     return ValidationError(msg, path, index, text)
+
+
+class _Token:
+    """Text that ``dumps`` writes as it is (a bracket or a separator), not a value."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def dumps(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` at any depth.
+
+    The parser accepts documents nested up to ``max_depth`` (1000, or unlimited), deeper
+    than ``json.dumps`` encodes before RecursionError; such a value is written from an
+    explicit stack instead, so a deep value gets its text (and its ``ValidationError``),
+    never a RecursionError.
+    """
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        pass
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # keys and leaves only
+    out: list[str] = []
+    todo: list[Any] = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) is _Token:
+            out.append(item.text)
+        elif isinstance(item, dict):
+            parts: list[Any] = []
+            for key, child in item.items():
+                parts += [_Token(", "), _Token(encode(str(key)) + ": "), child]
+            todo += [_Token("}"), *reversed(parts[1:]), _Token("{")]
+        elif isinstance(item, (list, tuple)):
+            parts = []
+            for child in item:
+                parts += [_Token(", "), child]
+            todo += [_Token("]"), *reversed(parts[1:]), _Token("[")]
+        else:
+            out.append(encode(item))
+    return "".join(out)
 
 
 # -- the builder -------------------------------------------------------------------------------
@@ -904,7 +967,7 @@ class PartialBuilder(Generic[M]):
         raw = self._parser.value
         try:
             if self._root.json_mode():
-                value = self.model.model_validate_json(json.dumps(raw, ensure_ascii=False))
+                value = self.model.model_validate_json(dumps(raw))
             else:
                 value = self.model.model_validate(raw)
         except PydanticValidationError as err:
