@@ -5,16 +5,24 @@ bytes, binding functions) and returns a zero-argument ``run`` that streams the w
 and returns what it built.  The runner times ``run()`` only and checks its result once,
 outside the timing, against ``expect(case)``.
 
-A re-parse contender (jiter) costs O(buffer) per chunk, so O(n^2) per stream; its ``reparse``
-gives the work done on the buffer after one chunk, from which the runner estimates a pass too
-long to run (``run.estimate_reparse``).
+A re-parse contender (jiter, pydantic-core, partial-json-parser, langchain-core, json-repair)
+costs O(buffer) per chunk, so O(n^2) per stream; its ``reparse`` gives the work done on the
+buffer after one chunk, from which the runner estimates a pass too long to run
+(``run.estimate_reparse``).
 
-To add a contender: write a ``prepare`` and add one ``Contender`` to ``CONTENDERS``.
+A contender that shows partial values also gives ``snapshots(chunks)``: the value a user would
+see after each chunk.  ``probe.py`` feeds it a small document cut everywhere and reports what
+its partial values show (cut numbers, growing strings, wrong types) for the footnotes.
+
+To add a contender: write a ``prepare`` and add one ``Contender`` to ``CONTENDERS``; a peer
+from PyPI also goes into pyproject's ``bench`` extra.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -27,6 +35,8 @@ import unspool
 from .workloads import Workload
 
 Run = Callable[[], Any]
+Snapshots = Callable[[list[str]], Iterator[Any]]
+BACKEND: str = getattr(unspool, "BACKEND", "python")  # "compiled" once issue 11's build lands
 
 
 @dataclass
@@ -71,6 +81,9 @@ class Contender:
     expect: Callable[[Case], Any] | None = document  # None: builds nothing to check
     # Re-parse contenders: the work after one chunk, or None where a case is not re-parsed.
     reparse: Callable[[Case], Callable[[str], Any] | None] | None = None
+    snapshots: Snapshots | None = None  # what a user sees after each chunk (probe.py)
+    package: str = ""  # the PyPI distribution, for the version line; "" for unspool / stdlib
+    unspool: bool = False  # measures unspool itself (its backend is recorded)
 
 
 def _unspool(events: bool) -> Callable[[Case], Run]:
@@ -91,6 +104,31 @@ def _unspool(events: bool) -> Callable[[Case], Run]:
         return run
 
     return prepare
+
+
+def _unspool_snapshots(chunks: list[str]) -> Iterator[Any]:
+    parser = unspool.Parser(events=False)
+    for chunk in chunks:
+        parser.feed(chunk)
+        yield copy.deepcopy(parser.value)
+    parser.close()
+    yield parser.value
+
+
+def _unspool_events_only(case: Case) -> Run:
+    """Events and string deltas only, no snapshot read: what ``iter_events`` costs."""
+    chunks = case.chunks
+    multiple = case.workload.multiple
+
+    def run() -> Any:
+        parser = unspool.Parser(multiple=multiple)
+        feed = parser.feed
+        for chunk in chunks:
+            feed(chunk)
+        parser.close()
+        return parser.value
+
+    return run
 
 
 def _splitter(case: Case) -> Run:
@@ -186,7 +224,7 @@ def _ijson(items_at: bool) -> Callable[[Case], Run]:
             for chunk in chunks:
                 send(chunk)
             coro.close()
-            return sink
+            return list(sink)
 
         return run
 
@@ -210,6 +248,195 @@ def _ijson_events(case: Case) -> Run:
     return run
 
 
+# -- re-parse peers: the whole buffer after every chunk ----------------------------------------
+
+
+def _reparse(parse: Callable[[str], Any]) -> tuple[Callable[[Case], Run], Snapshots]:
+    """A peer that parses the whole buffer again after every chunk: its pass and snapshots."""
+
+    def prepare(case: Case) -> Run:
+        if case.workload.multiple:
+            raise ValueError("this peer reads one document, not NDJSON")
+        chunks = case.chunks
+
+        def run() -> Any:
+            buffer = ""
+            value = None
+            for chunk in chunks:
+                buffer += chunk
+                value = parse(buffer)
+            return value
+
+        return run
+
+    def snapshots(chunks: list[str]) -> Iterator[Any]:
+        buffer = ""
+        for chunk in chunks:
+            buffer += chunk
+            try:
+                yield parse(buffer)
+            except Exception as err:  # the probe reports a peer that raises on a prefix
+                yield ProbeError(f"{type(err).__name__}: {err}")
+        yield parse(buffer)
+
+    return prepare, snapshots
+
+
+@dataclass(frozen=True)
+class ProbeError:
+    """What a snapshot function yields where the peer raised on a prefix of valid JSON."""
+
+    error: str
+
+
+def _step(parse: Callable[[str], Any]) -> Callable[[Case], Callable[[str], Any] | None]:
+    return lambda case: None if case.workload.multiple else parse
+
+
+def _pydantic_core(buffer: str) -> Any:
+    import pydantic_core
+
+    return pydantic_core.from_json(buffer, allow_partial="trailing-strings")
+
+
+def _partial_json_parser(buffer: str) -> Any:
+    import partial_json_parser
+
+    return partial_json_parser.loads(buffer)
+
+
+def _langchain(buffer: str) -> Any:
+    from langchain_core.utils.json import parse_partial_json
+
+    return parse_partial_json(buffer)
+
+
+def _json_repair(buffer: str) -> Any:
+    import json_repair
+
+    return json_repair.loads(buffer)
+
+
+def _jiter_parse(buffer: str) -> Any:
+    return jiter.from_json(buffer.encode(), partial_mode="trailing-strings")
+
+
+# -- incremental peers ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _sjp_backend(native: bool) -> Iterator[None]:
+    """streaming-json-parser picks its Rust extension when it is installed; with
+    ``native=False`` its pure-Python parser runs instead (the module-level switch it checks)."""
+    import streaming_json_parser.high_performance_parser as sjp
+
+    if native and sjp._backend_native is None:
+        raise RuntimeError("streaming-json-parser-native is not installed")
+    saved = sjp._backend_native
+    if not native:
+        sjp._backend_native = None
+    try:
+        yield
+    finally:
+        sjp._backend_native = saved
+
+
+def _sjp(native: bool) -> tuple[Callable[[Case], Run], Snapshots]:
+    def prepare(case: Case) -> Run:
+        from streaming_json_parser import StreamingJsonParser
+
+        if case.workload.multiple:
+            raise ValueError("measured on one document here, not NDJSON")
+        chunks = case.byte_chunks
+
+        def run() -> Any:
+            with _sjp_backend(native):
+                parser = StreamingJsonParser()
+                feed = parser.feed
+                for chunk in chunks:
+                    feed(chunk).value  # noqa: B018 - read the snapshot after every chunk
+                return parser.finish().value
+
+        return run
+
+    def snapshots(chunks: list[str]) -> Iterator[Any]:
+        from streaming_json_parser import StreamingJsonParser
+
+        with _sjp_backend(native):
+            parser = StreamingJsonParser()
+            for chunk in chunks:
+                yield copy.deepcopy(parser.feed(chunk.encode()).value)
+            yield parser.finish().value
+
+    return prepare, snapshots
+
+
+def _jsonriver_values(chunks: list[str]) -> Iterator[Any]:
+    """jsonriver's async generator driven by hand: its source never suspends, so each step
+    finishes synchronously (no event loop in the timing)."""
+    import jsonriver
+
+    async def source() -> Any:
+        for chunk in chunks:
+            yield chunk
+
+    step = jsonriver.parse(source()).__anext__
+    while True:
+        try:
+            step().send(None)
+        except StopIteration as done:
+            yield done.value
+            continue
+        except StopAsyncIteration:
+            return
+        raise RuntimeError("jsonriver suspended: it cannot be driven synchronously")
+
+
+def _jsonriver(case: Case) -> Run:
+    if case.workload.multiple:
+        raise ValueError("jsonriver reads one document, not NDJSON")
+    chunks = case.chunks
+
+    def run() -> Any:
+        value = None
+        for value in _jsonriver_values(chunks):  # noqa: B007 - the last one is the result
+            pass
+        return value
+
+    return run
+
+
+def _jsonriver_snapshots(chunks: list[str]) -> Iterator[Any]:
+    value = None
+    for value in _jsonriver_values(chunks):
+        yield copy.deepcopy(value)
+    yield value
+
+
+def _ijson_python(case: Case) -> Run:
+    backend = ijson.get_backend("python")
+    chunks = case.byte_chunks
+
+    def run() -> Any:
+        sink = ijson.sendable_list()
+        coro = backend.items_coro(sink, "", use_float=True)
+        send = coro.send
+        for chunk in chunks:
+            send(chunk)
+        coro.close()
+        return list(sink)
+
+    return run
+
+
+_PYDANTIC_CORE = _reparse(_pydantic_core)
+_PARTIAL_JSON_PARSER = _reparse(_partial_json_parser)
+_LANGCHAIN = _reparse(_langchain)
+_JSON_REPAIR = _reparse(_json_repair)
+_SJP_PURE = _sjp(native=False)
+_SJP_NATIVE = _sjp(native=True)
+
+
 CONTENDERS: dict[str, Contender] = {
     c.name: c
     for c in (
@@ -219,6 +446,8 @@ CONTENDERS: dict[str, Contender] = {
             "`Parser(events=False).feed(chunk)` then read `.value` after every chunk, then "
             "`close()`: snapshots only, what `iter_partial` does",
             _unspool(events=False),
+            snapshots=_unspool_snapshots,
+            unspool=True,
         ),
         Contender(
             "unspool-events",
@@ -226,6 +455,15 @@ CONTENDERS: dict[str, Contender] = {
             "`Parser().feed(chunk)`, which also returns the `StringDelta` / `ValueCompleted` "
             "events, then read `.value` after every chunk, then `close()`",
             _unspool(events=True),
+            unspool=True,
+        ),
+        Contender(
+            "unspool-events-only",
+            "unspool events",
+            "`Parser().feed(chunk)` returning the events and string deltas, no snapshot read "
+            "(what `iter_events` costs), then `close()`",
+            _unspool_events_only,
+            unspool=True,
         ),
         Contender(
             "json.loads",
@@ -242,6 +480,76 @@ CONTENDERS: dict[str, Contender] = {
             "NDJSON, each finished line is parsed once and only the open line is re-parsed",
             _jiter,
             reparse=_jiter_step,
+            snapshots=_reparse(_jiter_parse)[1],
+            package="jiter",
+        ),
+        Contender(
+            "pydantic-core",
+            "pydantic-core re-parse",
+            "append to a `str` buffer, then `pydantic_core.from_json(buffer, allow_partial="
+            '"trailing-strings")` after every chunk',
+            _PYDANTIC_CORE[0],
+            reparse=_step(_pydantic_core),
+            snapshots=_PYDANTIC_CORE[1],
+            package="pydantic-core",
+        ),
+        Contender(
+            "partial-json-parser",
+            "partial-json-parser",
+            "append to a `str` buffer, then `partial_json_parser.loads(buffer)` (pure Python, "
+            "every partial kind allowed, its default) after every chunk",
+            _PARTIAL_JSON_PARSER[0],
+            reparse=_step(_partial_json_parser),
+            snapshots=_PARTIAL_JSON_PARSER[1],
+            package="partial-json-parser",
+        ),
+        Contender(
+            "langchain",
+            "langchain-core parse_partial_json",
+            "append to a `str` buffer, then `langchain_core.utils.json.parse_partial_json"
+            "(buffer)` after every chunk (what LangChain's JSON output parsers do)",
+            _LANGCHAIN[0],
+            reparse=_step(_langchain),
+            snapshots=_LANGCHAIN[1],
+            package="langchain-core",
+        ),
+        Contender(
+            "json-repair",
+            "json-repair",
+            "append to a `str` buffer, then `json_repair.loads(buffer)` after every chunk",
+            _JSON_REPAIR[0],
+            reparse=_step(_json_repair),
+            snapshots=_JSON_REPAIR[1],
+            package="json-repair",
+        ),
+        Contender(
+            "sjp-native",
+            "streaming-json-parser-native",
+            "`streaming_json_parser.StreamingJsonParser()` with its Rust extension "
+            "(`streaming-json-parser-native`) installed, `feed(bytes).value` after every "
+            "chunk, then `finish()`",
+            _SJP_NATIVE[0],
+            snapshots=_SJP_NATIVE[1],
+            package="streaming-json-parser-native",
+        ),
+        Contender(
+            "sjp-pure",
+            "streaming-json-parser (pure)",
+            "the same `StreamingJsonParser` with its pure-Python parser (the extension switched "
+            "off for the pass), `feed(bytes).value` after every chunk, then `finish()`",
+            _SJP_PURE[0],
+            snapshots=_SJP_PURE[1],
+            package="streaming-json-parser",
+        ),
+        Contender(
+            "jsonriver",
+            "jsonriver",
+            "`jsonriver.parse(chunks)` (an async generator of growing values, pure Python), "
+            "stepped by hand so that no event loop is timed; each value it yields is the "
+            "snapshot",
+            _jsonriver,
+            snapshots=_jsonriver_snapshots,
+            package="jsonriver",
         ),
         Contender(
             "ijson-items",
@@ -250,6 +558,16 @@ CONTENDERS: dict[str, Contender] = {
             "per chunk: builds the same final value, no snapshots on the way",
             _ijson(items_at=False),
             expect=lambda case: [case.expected],
+            package="ijson",
+        ),
+        Contender(
+            "ijson-python",
+            "ijson items (Python)",
+            "the same `items_coro` from ijson's pure-Python backend "
+            '(`ijson.get_backend("python")`)',
+            _ijson_python,
+            expect=lambda case: [case.expected],
+            package="ijson",
         ),
         Contender(
             "ijson-events",
@@ -258,6 +576,7 @@ CONTENDERS: dict[str, Contender] = {
             "chunk, events drained per chunk: tokenizing only, builds no value (a lower bound)",
             _ijson_events,
             expect=None,
+            package="ijson",
         ),
         Contender(
             "splitter",
@@ -266,6 +585,7 @@ CONTENDERS: dict[str, Contender] = {
             "the items it returns, then `close()`",
             _splitter,
             expect=items,
+            unspool=True,
         ),
         Contender(
             "ijson-at",
@@ -274,6 +594,13 @@ CONTENDERS: dict[str, Contender] = {
             "with `multiple_values=True` for NDJSON, `send(bytes)` per chunk",
             _ijson(items_at=True),
             expect=items,
+            package="ijson",
         ),
     )
 }
+
+# The models suite's contenders live beside their Pydantic models; they build on Case and
+# Contender above, hence the late import.
+from .models_bench import MODEL_CONTENDERS  # noqa: E402
+
+CONTENDERS.update({c.name: c for c in MODEL_CONTENDERS})

@@ -7,14 +7,14 @@ import itertools
 import math
 from collections.abc import Iterable
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from . import memory
 from .contenders import CONTENDERS
+from .probe import footnote
 from .results import (
-    ESTIMATE_POINTS,
     ESTIMATE_WINDOW,
+    NOT_RUN,
     Measurement,
     Results,
     Settings,
@@ -47,7 +47,7 @@ def _time_cell(m: Measurement | None) -> str:
     if m is None:
         return "-"
     if m.error:
-        return "error"
+        return "not run" if m.error.startswith(NOT_RUN) else "error"
     text = ("~" if m.estimated else "") + fmt_time(m.seconds) + (" est." if m.estimated else "")
     return text + (" ⚠ wrong value" if m.check == "MISMATCH" else "")
 
@@ -137,6 +137,81 @@ def suite_tables(suite: Suite, results: Results) -> str:
     return "\n\n".join(out)
 
 
+def _footnoted(suite: Suite, results: Results) -> tuple[dict[str, int], list[str]]:
+    """Footnote numbers for a suite's contenders, and the footnotes: what one pass does,
+    what its partial values show (probe.py), whether its final value matched."""
+    numbers: dict[str, int] = {}
+    notes = []
+    for name in suite.contenders:
+        mine = [m for m in results.items if m.contender == name and m.suite == suite.name]
+        if not mine:
+            continue
+        c = CONTENDERS[name]
+        checks = {m.check for m in mine if not m.error and m.check != "n/a"}
+        if c.expect is None:
+            check = "Builds no value to check"
+        elif "MISMATCH" in checks:
+            check = "**Its final value differed from `json.loads` in this run** (⚠)"
+        elif checks == {"ok"}:
+            check = "Its final value matched in every case it ran in this run"
+        else:
+            check = "Its value was not checked: every case was estimated, not run"
+        numbers[name] = len(notes) + 1
+        probed = results.extra.get("probes", {}).get(name)
+        shows = footnote(probed) if c.snapshots else "none shown"
+        notes.append(
+            f"{len(notes) + 1}. **{c.label}**: {c.note}.  Partial values: {shows}.  {check}."
+        )
+    return numbers, notes
+
+
+def transposed_tables(
+    suite: Suite, results: Results, chunkings: tuple[str, ...] = (), marks: bool = True
+) -> str:
+    """Per (workload, chunking): a row per contender, a column per size, then the exponent.
+
+    Cells are the median time and (peer time / base time); the footnote number after a
+    contender's name points to what it does and shows."""
+    view = results.view(suite.name)
+    numbers, _ = _footnoted(suite, results)
+    base = suite.base
+    out = []
+    for workload, chunking in suite.cases():
+        if chunkings and chunking not in chunkings:
+            continue
+        sizes = [
+            size
+            for size in suite.sizes
+            if any(view.find(workload, size, chunking, c) for c in suite.contenders)
+        ]
+        if not sizes:
+            continue
+        rows = []
+        for name in suite.contenders:
+            cells = []
+            for size in sizes:
+                m = view.find(workload, size, chunking, name)
+                ratio = view.speedup(workload, size, chunking, name, base)
+                shown = ratio is not None and name != base
+                cells.append(_time_cell(m) + (f" ({fmt_ratio(ratio)})" if shown else ""))
+            if all(cell == "-" for cell in cells):
+                continue
+            mark = f" [{numbers[name]}]" if marks and name in numbers else ""
+            label = CONTENDERS[name].label + mark
+            if suite.fit_sizes:
+                e = view.exponent(workload, suite.fit_sizes, chunking, name, best=True)
+                cells.append("-" if e is None else f"{e:.2f}")
+            rows.append([label, *cells])
+        header = [
+            f"{workload}, {_chunking_label(chunking, short=True)}",
+            *(SIZE_LABELS[s] for s in sizes),
+        ]
+        if suite.fit_sizes:
+            header.append("exponent")
+        out.append(_table(header, rows, "l" + "r" * (len(header) - 1)))
+    return "\n\n".join(out)
+
+
 def exponents_table(suites: list[Suite], results: Results) -> str:
     """Per suite that fits exponents: a row per contender, a column per (workload, chunking)."""
     tables = []
@@ -188,11 +263,17 @@ def _linearity(suites: list[Suite], results: Results) -> str:
     )
 
 
-def targets_table(targets: list[Target]) -> str:
-    verdict = {True: "yes", False: "**no**", None: "not measured"}
-    return _table(
-        ["target", "this run", "met"], ([t.goal, t.figure, verdict[t.met]] for t in targets)
-    )
+def targets_table(targets: list[Target], backend: str = "") -> str:
+    verdict = {True: "met", False: "**missed**", None: "not measured"}
+    header = ["target", *(["backend"] if backend else []), "this run", ""]
+    rows = ([t.goal, *([backend] if backend else []), t.figure, verdict[t.met]] for t in targets)
+    return _table(header, rows)
+
+
+def _backend(results: Results) -> str:
+    """unspool's backend in these results ("python" before issue 11's compiled build)."""
+    found = sorted({m.backend for m in results.items if m.backend})
+    return " / ".join(found) or "python"
 
 
 def _range(ratios: list[float]) -> str:
@@ -259,59 +340,52 @@ def _machine_line(info: dict[str, Any]) -> str:
     )
 
 
-# The memory demo's block in RESULTS.md and README_SECTION.md, which ``--memory --write``
-# replaces in place.
-MEMORY_BEGIN, MEMORY_END = "<!-- memory -->", "<!-- /memory -->"
-
-
-def _memory_block(text: str) -> str:
-    return f"{MEMORY_BEGIN}\n{text}\n{MEMORY_END}"
-
-
-def splice_memory(folder: Path, result: dict[str, Any]) -> None:
-    """Put a ``--memory`` run's result into the RESULTS.md and README_SECTION.md in place."""
-    for name, text in (
-        ("RESULTS.md", memory.markdown(result)),
-        ("README_SECTION.md", memory.summary(result)),
-    ):
-        path = folder / name
-        old = path.read_text() if path.exists() else ""
-        start, end = old.find(MEMORY_BEGIN), old.find(MEMORY_END)
-        if start < 0 or end < 0:
-            print(f"{path} has no memory block yet: a full run writes one")
-            continue
-        path.write_text(old[:start] + _memory_block(text) + old[end + len(MEMORY_END) :])
-        print(f"wrote the memory block of {path}")
+# The README's generated section sits between these markers; ``python -m benchmarks --check``
+# (run by CI) fails when it is not what benchmarks/results.json renders.
+README_BEGIN, README_END = (
+    "<!-- benchmarks:begin (generated by python -m benchmarks) -->",
+    ("<!-- benchmarks:end -->"),
+)
 
 
 def _sections(
     suites: list[Suite], results: Results, mem: dict[str, Any] | None, to_file: bool
 ) -> list[str]:
-    """What stdout and RESULTS.md share: targets, linearity, tables, memory, peer notes."""
+    """What stdout and RESULTS.md share: targets, tables with footnotes, memory, peer notes."""
     out = []
     for suite in suites:
         if targets := suite.targets(results.view(suite.name)):
-            out.append(f"## Targets ({suite.name})\n\n" + targets_table(targets))
-    if linearity := _linearity(suites, results):
-        out.append(linearity)
+            table = targets_table(targets, _backend(results.view(suite.name)))
+            out.append(f"## Targets ({suite.name})\n\n" + table)
     for suite in suites:
-        body = suite_tables(suite, results)
+        transposed = len(suite.sizes) > 1
+        body = transposed_tables(suite, results) if transposed else suite_tables(suite, results)
+        if not body:
+            continue
         if suite.plot and to_file:
             body = (
                 "![time against size, log-log, per contender](plot.svg)\n\n"
                 "Hollow markers and dashed lines: estimated, not run.\n\n" + body
             )
         base = CONTENDERS[suite.base].label
-        out.append(
-            f"## {suite.title}\n\nMedian time of one pass; (Nx) after a peer's time = peer "
-            f"time / {base} time, so above 1 {base} is faster.  MB/s counts UTF-8 bytes "
-            "(10^6 bytes per MB); µs/chunk divides the pass by the number of chunks.\n\n" + body
+        how = (
+            f"Median time of one pass; (Nx) after a peer's time = peer time / {base} time, so "
+            f"above 1 {base} is faster."
         )
-    if mem or to_file:  # in a file, a placeholder that ``--memory --write`` can fill
+        if suite.fit_sizes:
+            how += (
+                "  exponent: least-squares slope of log(time) against log(size) over "
+                f"{', '.join(SIZE_LABELS[s] for s in suite.fit_sizes)}, fitted to the fastest "
+                "pass at each size (load from other processes only adds time): 1.0 is linear, "
+                "2.0 quadratic."
+            )
+        _, notes = _footnoted(suite, results)
+        footnotes = "\n\n" + "\n".join(notes) if notes and transposed else ""
+        out.append(f"## {suite.title}\n\n{how}\n\n{body}{footnotes}")
+    if mem or to_file:
         text = memory.markdown(mem) if mem else "Not measured in this run."
-        text = _memory_block(text) if to_file else text
         out.append("## Memory: one Splitter over a long NDJSON stream\n\n" + text)
-    if notes := peer_notes(suites, results):
+    if notes := peer_notes([s for s in suites if s.name in ("parser", "splitter")], results):
         out.append("## Where peers are faster\n\n" + "\n".join(f"- {n}" for n in notes))
     return out
 
@@ -346,15 +420,17 @@ def results_markdown(
         ["platform", info["platform"]],
         ["cpu", f"{info['cpu']}: {info['cpus_usable']} usable of {info['cpu_count']}"],
         ["load average (1/5/15 min)", loads],
-        ["unspool", info["unspool"]],
-        ["jiter", info["jiter"]],
+        ["unspool", f"{info['unspool']}, backend {info.get('backend', 'python')}"],
         ["ijson", info["ijson"]],
+        *([name, v] for name, v in info.get("versions", {}).items() if name != "ijson"),
         ["wall time of the run", f"{info.get('wall_seconds', '?')} s"],
     ]
     out = [
         "# unspool benchmark results",
-        f"Generated by `{command}` (benchmarks/run.py); do not edit by hand.  Timings from a "
-        "shared machine are noisy: compare contenders within one run, not across runs.",
+        f"Generated by `{command}` (benchmarks/run.py) into benchmarks/results.json and "
+        "rendered from it; do not edit by hand.  These figures were taken on a loaded 2-core "
+        "machine shared with other work: compare contenders within one run (their samples "
+        "are interleaved), not across runs.",
         "## Machine\n\n" + _table(["", ""], machine),
         *_sections(suites, results, mem, to_file=True),
         method_markdown(results, s),
@@ -395,7 +471,7 @@ def method_markdown(results: Results, s: Settings) -> str:
     )
     lines.append(
         "- The jiter re-parse costs O(buffer) per chunk.  Before running it, the runner "
-        f"re-parses {ESTIMATE_POINTS} windows of {ESTIMATE_WINDOW} consecutive buffers spread "
+        f"re-parses {s.estimate_points} windows of {ESTIMATE_WINDOW} consecutive buffers spread "
         "evenly over the stream (each window three times, median) and adds the per-chunk costs "
         "up to the full pass; above the budget that estimate is reported (marked `est.`) "
         "instead of a run."
@@ -433,77 +509,82 @@ def detail_table(results: Results) -> str:
 
 
 def readme_section(results: Results, info: dict[str, Any], mem: dict[str, Any] | None) -> str:
-    """The README's Benchmarks section, regenerated by every full run."""
-    parser, splitter = results.view("parser"), results.view("splitter")
-    peers = ("jiter", "ijson-items", "json.loads")
-    rows = []
-    for workload in ("article", "records"):
-        for size in ("1k", "10k", "100k", "1m"):
-            if m := parser.get(workload, size, "llm", "unspool"):
-                time, *versus = _versus_cells(parser, (workload, size, "llm"), "unspool", peers)
-                rows.append([workload, SIZE_LABELS[size], time, f"{m.mb_per_s:.1f}", *versus])
-    header = ["workload", "size", "unspool", "MB/s", *(CONTENDERS[p].label for p in peers)]
+    """The README's Performance section, between its markers, rendered from results.json."""
+    parser = SUITES["parser"]
+    _, notes = _footnoted(parser, results)
     whole = [
         f"{SIZE_LABELS[s]} {w} {m.mb_per_s:.0f} MB/s"
         for w in ("article", "records")
         for s in ("100k", "1m")
-        if (m := parser.get(w, s, "whole", "unspool"))
+        if (m := results.view("parser").get(w, s, "whole", "unspool"))
     ]
-    split_peers = ("ijson-at", "jiter", "json.loads")
-    split_rows = [
-        [
-            what,
-            SIZE_LABELS[size],
-            _chunking_label(chunking, short=True),
-            *_versus_cells(splitter, (workload, size, chunking), "splitter", split_peers),
-        ]
-        for workload, what in (("records", "records at `/items`"), ("records-ndjson", "NDJSON"))
-        for size in ("100k", "1m")
-        for chunking in ("llm", "whole")
-        if splitter.get(workload, size, chunking, "splitter")
-    ]
-    split_header = ["items of", "size", "chunks", "Splitter"]
-    split_header += [CONTENDERS[p].label for p in split_peers]
     lines = [
-        "## Benchmarks",
+        "`python -m benchmarks` (about half an hour; `--quick` for a smoke run, `--check` to "
+        "compare this section with `benchmarks/results.json`) streams seeded, LLM-shaped JSON "
+        "-- a string-heavy `article` and a structure-heavy `records` list, 0.5 KB to 1 MB -- in "
+        "chunks of 1-12 characters (mean about 4, like model tokens), and times every parser a "
+        "user might pick instead on the very same chunks, in one process, reading the value "
+        "after every chunk.  This section, `benchmarks/RESULTS.md` (method, every measurement, a "
+        "chunk-size sweep) and `benchmarks/plot.svg` (time against size, log-log) in the source "
+        "tree are generated from `benchmarks/results.json`; CI fails if they differ.",
         "",
-        "`python -m benchmarks` (a few minutes; `--quick` for a short run, "
-        "`--profile article` for a cProfile of one workload) streams seeded, LLM-shaped "
-        "JSON -- a string-heavy `article` and a structure-heavy `records` list, 1 KB to "
-        "1 MB -- in chunks of 1-12 characters (mean about 4, like model tokens) and "
-        "times, in one process on the same chunks: unspool reading `value` after every "
-        "chunk; the jiter re-parse of the whole buffer after every chunk (what the openai "
-        "and anthropic SDKs do); ijson's C backend fed chunk by chunk; and `json.loads` "
-        "once on the finished text.",
+        f"Median time of one stream; (Nx) = peer time / unspool time, so above 1 unspool is "
+        f"faster; unspool's backend: {_backend(results)}.  {_machine_line(info)}: a loaded "
+        "2-core machine shared with other work, so read the ratios, not the absolute times.",
         "",
-        "Median time of one stream; (Nx) = peer time / unspool time, so above 1 unspool "
-        f"is faster. {_machine_line(info)}:",
-        "",
-        _table(header, rows, "llrrrrr"),
+        transposed_tables(parser, results, ("llm",)),
         "",
         "The whole text in one chunk: " + (", ".join(whole) or "not measured") + ".",
         "",
-        "![time against size, log-log](benchmarks/plot.svg)",
-        "",
-        *(f"- {n.removeprefix('[parser] ')}" for n in peer_notes([SUITES["parser"]], parser)),
+        *notes,
         "",
     ]
-    if split_rows:
+    if models := transposed_tables(SUITES["models"], results, marks=False):
         lines += [
-            "`Splitter` (each item the moment it closes) against ijson's `items_coro` on the "
-            "same chunks; (Nx) = peer time / Splitter time:",
+            "Typed partial models (`stream_model`, a Pydantic `Article` after every chunk) "
+            "against pydantic's `experimental_allow_partial` re-validation and the SDKs' "
+            "jiter + `model_construct`:",
             "",
-            _table(split_header, split_rows, "lllrrrr"),
+            models,
+            "",
+        ]
+    if split := transposed_tables(SUITES["splitter"], results, ("llm",), marks=False):
+        lines += [
+            "`Splitter` (each item the moment it closes) against ijson's `items_coro`:",
+            "",
+            split,
+            "",
+        ]
+    if hostile := transposed_tables(SUITES["adversarial"], results, marks=False):
+        lines += [
+            "Hostile shapes (issue 13): the cost exponent should stay at 1 (linear).  One long "
+            "string whose snapshot is read after every chunk is the documented exception: each "
+            "read copies the string so far, O(length), as in every parser that shows growing "
+            "strings (`iter_events` reads none and stays linear).",
+            "",
+            hostile,
+            "",
+        ]
+    targets = [
+        t for name in ("parser", "splitter", "models") for t in _suite_targets(name, results)
+    ]
+    if targets:
+        lines += [
+            "Issue 11's targets for the compiled backend, judged on this run:",
+            "",
+            targets_table(targets, _backend(results)),
             "",
         ]
     lines += [
-        _memory_block(memory.summary(mem) if mem else "Memory: not measured in this run."),
-        "",
-        "Method, the issue's targets, a chunk-size sweep and every measurement: "
-        "[benchmarks/RESULTS.md](benchmarks/RESULTS.md).",
+        memory.summary(mem) if mem else "Memory: not measured in this run.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _suite_targets(name: str, results: Results) -> list[Target]:
+    view = results.view(name)
+    return SUITES[name].targets(view) if view.items else []
 
 
 def listing() -> str:
@@ -523,11 +604,23 @@ _COLORS = {
     "unspool": "#d62728",
     "unspool-events": "#ff7f0e",
     "splitter": "#d62728",
-    "json.loads": "#7f7f7f",
+    "json.loads": "#000000",
     "jiter": "#1f77b4",
     "ijson-items": "#2ca02c",
     "ijson-at": "#2ca02c",
     "ijson-events": "#17becf",
+    "ijson-python": "#98df8a",
+    "pydantic-core": "#aec7e8",
+    "sjp-native": "#8c564b",
+    "sjp-pure": "#c49c94",
+    "jsonriver": "#e377c2",
+    "partial-json-parser": "#bcbd22",
+    "langchain": "#9467bd",
+    "json-repair": "#7f7f7f",
+    "stream-model": "#d62728",
+    "pydantic-partial": "#1f77b4",
+    "jiter-construct": "#aec7e8",
+    "parser-model": "#ff7f0e",
 }
 PANEL_W, PANEL_H = 430, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 14, 30, 40
@@ -545,34 +638,45 @@ def _time_label(y: int) -> str:
     return f"{value:,} {units[index]}"
 
 
+def _legend(suite: Suite, width: int) -> tuple[list[str], int]:
+    """One entry per contender, wrapped into rows; returns the SVG and its height."""
+    out = []
+    x, y = 10.0, 16
+    for name in suite.contenders:
+        color = _COLORS.get(name, "#9467bd")
+        label = escape(CONTENDERS[name].label)
+        step = 36 + 6.3 * len(label)
+        if x + step > width - 10:
+            x, y = 10.0, y + 18
+        out.append(
+            f'<line x1="{x}" y1="{y}" x2="{x + 22}" y2="{y}" stroke="{color}" stroke-width="2.5"/>'
+            f'<circle cx="{x + 11}" cy="{y}" r="3.5" fill="{color}"/>'
+            f'<text x="{x + 27}" y="{y + 4}">{label}</text>'
+        )
+        x += step
+    y += 18
+    out.append(
+        f'<text x="{width - 10}" y="{y + 4}" text-anchor="end" fill="#555">'
+        "hollow/dashed = estimated</text>"
+    )
+    return out, y + 16
+
+
 def svg_plot(suite: Suite, results: Results) -> str:
     """Log-log time against size, one panel per (chunking, workload), one line per contender."""
     results = results.view(suite.name)
     panels = [(c, w) for c in suite.chunkings for w in suite.workloads]
     ncols = len(suite.workloads)
     nrows = math.ceil(len(panels) / ncols)
-    legend_h = 34
     width = ncols * PANEL_W
+    legend, legend_h = _legend(suite, width)
     height = legend_h + nrows * PANEL_H
     svg = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
+        *legend,
     ]
-    x = 10.0
-    for name in suite.contenders:
-        color = _COLORS.get(name, "#9467bd")
-        svg.append(
-            f'<line x1="{x}" y1="16" x2="{x + 22}" y2="16" stroke="{color}" stroke-width="2.5"/>'
-            f'<circle cx="{x + 11}" cy="16" r="3.5" fill="{color}"/>'
-        )
-        label = escape(CONTENDERS[name].label)
-        svg.append(f'<text x="{x + 27}" y="20">{label}</text>')
-        x += 36 + 6.3 * len(label)
-    svg.append(
-        f'<text x="{width - 10}" y="20" text-anchor="end" fill="#555">'
-        "hollow/dashed = estimated</text>"
-    )
     sizes = [math.log10(m.n_bytes) for m in results.items if m.error is None]
     xrange = (min(sizes, default=3.0) - 0.12, max(sizes, default=6.0) + 0.12)
     for index, (chunking, workload) in enumerate(panels):

@@ -9,6 +9,7 @@ from typing import Any
 
 ESTIMATE_POINTS = 40  # windows of consecutive chunks sampled to estimate a re-parse pass
 ESTIMATE_WINDOW = 8  # consecutive chunks re-parsed per window
+NOT_RUN = "not run"  # the start of ``Measurement.error`` for a pass skipped as too long
 
 
 @dataclass
@@ -16,10 +17,15 @@ class Settings:
     repeats: int = 5  # timed passes per (case, contender), at most
     cell_budget: float = 10.0  # seconds of timed samples per (case, contender), about
     reparse_budget: float = 15.0  # run a re-parse contender for real only below this estimate
-    clock: str = "perf_counter"
+    clock: str = "process_time"  # CPU time of this process: steadier on a shared machine
+    min_sample: float = 0.02  # seconds: shorter passes are looped to about this long a sample
+    estimate_points: int = ESTIMATE_POINTS  # windows sampled to estimate a re-parse pass
 
 
-QUICK = Settings(repeats=3, cell_budget=3.0, reparse_budget=2.0)
+# The CI smoke run: every contender once on small cases, every value checked, about 30 s.
+QUICK = Settings(
+    repeats=1, cell_budget=0.2, reparse_budget=0.3, min_sample=0.002, estimate_points=6
+)
 
 
 def sig3(x: float) -> str:
@@ -57,7 +63,8 @@ class Measurement:
     estimated: bool = False  # no full pass was run: ``estimate`` stands in for it
     estimate: float | None = None  # the re-parse estimate, when one was made
     check: str = "n/a"  # "ok" or "MISMATCH" against the expected value; "n/a": nothing built
-    error: str | None = None
+    error: str | None = None  # what went wrong, or NOT_RUN + why a long pass was skipped
+    backend: str = ""  # unspool's backend ("python" / "compiled") for unspool's own rows
 
     @property
     def seconds(self) -> float:
@@ -89,9 +96,13 @@ class Results:
     """Measurements, addressable by (workload, size, chunking, contender); ``view(suite)``
     narrows them to one suite."""
 
-    def __init__(self, items: list[Measurement] | None = None) -> None:
+    def __init__(
+        self, items: list[Measurement] | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         self.items: list[Measurement] = []
         self._index: dict[tuple[str, str, str, str], Measurement] = {}
+        # Figures that are not timings: the idle Parser's bytes, the probes' findings.
+        self.extra: dict[str, Any] = extra if extra is not None else {}
         for m in items or ():
             self.add(m)
 
@@ -100,7 +111,11 @@ class Results:
         self._index[(m.workload, m.size, m.chunking, m.contender)] = m
 
     def view(self, suite: str) -> Results:
-        return Results([m for m in self.items if m.suite == suite])
+        return Results([m for m in self.items if m.suite == suite], self.extra)
+
+    def find(self, workload: str, size: str, chunking: str, contender: str) -> Measurement | None:
+        """The measurement, even one that failed or was not run."""
+        return self._index.get((workload, size, chunking, contender))
 
     def get(self, workload: str, size: str, chunking: str, contender: str) -> Measurement | None:
         """The measurement without an error (the latest, across suites, unless a ``view``)."""

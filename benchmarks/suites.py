@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .results import Results, versus
+from .results import Results, fmt_ratio, versus
 from .workloads import SIZE_LABELS
 
 FIT_SIZES = ("10k", "100k", "1m")  # the issues' range for the linearity targets
@@ -37,10 +37,20 @@ class Suite:
     plot: bool = False  # draw time against size per contender
     reparse_budget: float | None = None  # override the run's budget for re-parse contenders
     targets: Callable[[Results], list[Target]] = field(default=lambda r: [])
+    # Only these (workload, chunking) pairs, when given, instead of every combination.
+    pairs: tuple[tuple[str, str], ...] = ()
+    # Which contenders run on a workload (default: all of them).
+    applies: Callable[[str, str], bool] = field(default=lambda workload, contender: True)
+    # Skip a larger size when the smaller ones predict a pass longer than this (seconds).
+    escalate_budget: float | None = None
 
     @property
     def base(self) -> str:
         return self.contenders[0]
+
+    def cases(self) -> list[tuple[str, str]]:
+        """The (workload, chunking) pairs this suite runs."""
+        return list(self.pairs) or [(w, c) for w in self.workloads for c in self.chunkings]
 
 
 def _faster(
@@ -64,61 +74,150 @@ def _linear(r: Results, workload: str, base: str) -> Target:
     )
 
 
-def parser_targets(r: Results) -> list[Target]:
-    """Issue 2, item 7."""
-    article, records = ("article", "100k", "llm"), ("records", "100k", "llm")
-    goal = "100 KB article, LLM chunks: unspool >= 100x faster than the jiter re-parse"
-    out = [_faster(r, goal, article, "jiter", "unspool", 100)]
-    for peer, label in (("ijson-items", "ijson items"), ("ijson-events", "ijson events")):
-        goal = f"100 KB article, LLM chunks: unspool no slower than ijson C ({label})"
-        out.append(_faster(r, goal, article, peer, "unspool", 1))
-
-    speedups = [
-        (s, f"{workload} {SIZE_LABELS[size]}")
-        for workload in ("article", "records")
-        for size in ("1k", "10k", "100k", "1m")
-        if (s := r.speedup(workload, size, "llm", "jiter")) is not None
+def _worst(
+    r: Results, workloads: tuple[str, ...], sizes: tuple[str, ...], peer: str, base: str
+) -> tuple[float, str] | None:
+    """The smallest t(peer) / t(base) over the LLM-chunk cases, and where it is."""
+    found = [
+        (ratio, f"{workload} {SIZE_LABELS[size]}")
+        for workload in workloads
+        for size in sizes
+        if (ratio := r.speedup(workload, size, "llm", peer, base)) is not None
     ]
-    worst = min(speedups, default=None)
-    out.append(
-        Target(
-            "LLM chunks: faster than the jiter re-parse from 1 KB up (both workloads)",
-            "not measured" if worst is None else f"closest: {worst[1]}, {versus(worst[0])}",
-            None if worst is None else worst[0] > 1,
-        )
-    )
+    return min(found, default=None)
 
-    for peer, label in (("ijson-items", "ijson items"), ("ijson-events", "ijson events")):
-        goal = f"100 KB records, LLM chunks: within 2x of ijson C ({label})"
-        out.append(_faster(r, goal, records, peer, "unspool", 0.5))
-    out += [_linear(r, workload, "unspool") for workload in ("article", "records")]
 
+def _at_most(
+    r: Results,
+    goal: str,
+    cases: tuple[tuple[str, ...], tuple[str, ...]],
+    peer: str,
+    base: str,
+    bound: float,
+) -> Target:
+    """``base`` takes at most ``bound`` times ``peer``'s time on every case."""
+    worst = _worst(r, *cases, peer, base)
+    if worst is None:
+        return Target(goal, "not measured", None)
+    ratio, where = worst
+    return Target(goal, f"worst: {where}, {fmt_ratio(1 / ratio)} the time", 1 / ratio <= bound)
+
+
+PARTIAL_SIZES = ("0.5k", "1k", "10k", "100k", "1m")
+
+
+def parser_targets(r: Results) -> list[Target]:
+    """Issue 11, item 3: the partial-snapshot parser."""
+    out = []
+    for workload in ("article", "records"):
+        for peer, label in (
+            ("ijson-items", "ijson C"),
+            ("sjp-native", "streaming-json-parser-native"),
+        ):
+            goal = f"{workload} 0.5 KB-1 MB, LLM chunks: at or below {label}'s time"
+            out.append(_at_most(r, goal, ((workload,), PARTIAL_SIZES), peer, "unspool", 1.0))
+    for workload in ("article", "records"):
+        goal = f"{workload} 0.5 KB, LLM chunks: >= 3x faster than the jiter re-parse"
+        out.append(_faster(r, goal, (workload, "0.5k", "llm"), "jiter", "unspool", 3))
+    goal = "with events and string deltas: <= 1.3x the snapshot-only time (LLM chunks)"
+    both = (("article", "records"), PARTIAL_SIZES)
+    out.append(_at_most(r, goal, both, "unspool", "unspool-events", 1.3))
     whole = [
         (m, size) for size in ("100k", "1m") if (m := r.get("article", size, "whole", "unspool"))
     ]
     out.append(
         Target(
-            "whole-text article parses at >= 150 MB/s",
+            "whole-text article parses at >= 250 MB/s",
             ", ".join(f"{m.mb_per_s:.0f} MB/s at {SIZE_LABELS[size]}" for m, size in whole)
             or "not measured",
-            min(m.mb_per_s for m, _ in whole) >= 150 if whole else None,
+            min(m.mb_per_s for m, _ in whole) >= 250 if whole else None,
+        )
+    )
+    out += [_linear(r, workload, "unspool") for workload in ("article", "records")]
+    idle = r.extra.get("idle_parser_bytes")
+    out.append(
+        Target(
+            "an open idle Parser takes at most 2 KiB",
+            "not measured" if idle is None else f"{idle:,} bytes",
+            None if idle is None else idle <= 2048,
         )
     )
     return out
 
 
 def splitter_targets(r: Results) -> list[Target]:
-    """Issue 3, item 8."""
+    """Issue 11, item 3 (and issue 3's linearity): the Splitter."""
     out = []
     for workload, what in (("records", "records at /items"), ("records-ndjson", "NDJSON")):
-        for chunking in ("llm", "whole"):
-            goal = f"1 MB {what}, {chunking}: at or below ijson C's time"
-            out.append(_faster(r, goal, (workload, "1m", chunking), "ijson-at", "splitter", 1))
-    goal = "100 KB records at /items, LLM chunks: >= 50x faster than the jiter re-parse"
-    out.append(_faster(r, goal, ("records", "100k", "llm"), "jiter", "splitter", 50))
+        goal = f"Splitter, {what}, LLM chunks: <= 0.8x ijson C `items`' time"
+        sizes = ("10k", "100k", "1m")
+        out.append(_at_most(r, goal, ((workload,), sizes), "ijson-at", "splitter", 0.8))
     out += [_linear(r, workload, "splitter") for workload in ("records", "records-ndjson")]
     return out
 
+
+def models_targets(r: Results) -> list[Target]:
+    """Issue 11, item 3: ``stream_model`` at 10 KB."""
+    case = ("article", "10k", "llm")
+    goal = "stream_model, 10 KB: >= 20x faster than pydantic's experimental_allow_partial"
+    out = [_faster(r, goal, case, "pydantic-partial", "stream-model", 20)]
+    ratio = r.speedup(*case, "parser-model", "stream-model")
+    out.append(
+        Target(
+            "stream_model, 10 KB: <= 2x the bare parser (+ one model_validate)",
+            "not measured" if ratio is None else f"{fmt_ratio(1 / ratio)} the time",
+            None if ratio is None else 1 / ratio <= 2,
+        )
+    )
+    return out
+
+
+# The adversarial shapes of issue 13 and the consumers each is fed to.
+ADVERSARIAL = (
+    ("long-number", "fixed-4"),
+    ("long-string", "fixed-4"),
+    ("whitespace", "fixed-4"),
+    ("deep-wide", "fixed-4"),
+    ("deep-wide", "fixed-4096"),
+    ("article", "fixed-1"),
+)
+# One long string read after every chunk costs O(length) per read (issue 13, item 9).
+DOCUMENTED_QUADRATIC = {("long-string", "unspool")}
+
+
+def _adversarial_applies(workload: str, contender: str) -> bool:
+    if contender == "splitter":
+        return workload in ("long-number", "long-string", "whitespace")
+    return True
+
+
+def adversarial_targets(r: Results) -> list[Target]:
+    """Issue 13, item 10: cost exponent <= 1.05 on every hostile shape, 10 KB to 1 MB."""
+    out = []
+    for workload, chunking in ADVERSARIAL:
+        for contender in SUITES["adversarial"].contenders:
+            if not _adversarial_applies(workload, contender):
+                continue
+            e = r.exponent(workload, FIT_SIZES, chunking, contender, best=True)
+            measured = [s for s in FIT_SIZES if r.get(workload, s, chunking, contender)]
+            figure = "not measured" if e is None else f"{e:.3f}"
+            if e is not None and len(measured) < len(FIT_SIZES):
+                figure += f" ({SIZE_LABELS[measured[0]]}-{SIZE_LABELS[measured[-1]]} only)"
+            goal = f"{workload}, {chunking}, {contender}: exponent <= 1.05"
+            if (workload, contender) in DOCUMENTED_QUADRATIC:
+                goal += " (exempt: a snapshot read after every chunk copies the open string)"
+                out.append(Target(goal, figure, None if e is None else True))
+                continue
+            complete = len(measured) == len(FIT_SIZES)
+            out.append(Target(goal, figure, None if e is None else complete and e <= 1.05))
+    return out
+
+
+PARSER_PEERS = (
+    *("unspool-events", "json.loads", "jiter", "pydantic-core", "partial-json-parser"),
+    *("langchain", "json-repair", "sjp-native", "sjp-pure", "jsonriver"),
+    *("ijson-items", "ijson-python", "ijson-events"),
+)
 
 SUITES: dict[str, Suite] = {
     s.name: s
@@ -127,12 +226,9 @@ SUITES: dict[str, Suite] = {
             "parser",
             "Partial-value parser: snapshot after every chunk",
             workloads=("article", "records"),
-            sizes=("1k", "10k", "100k", "1m"),
+            sizes=PARTIAL_SIZES,
             chunkings=("llm", "whole"),
-            contenders=(
-                *("unspool", "unspool-events", "json.loads", "jiter"),
-                *("ijson-items", "ijson-events"),
-            ),
+            contenders=("unspool", *PARSER_PEERS),
             fit_sizes=FIT_SIZES,
             plot=True,
             targets=parser_targets,
@@ -148,6 +244,28 @@ SUITES: dict[str, Suite] = {
             targets=splitter_targets,
         ),
         Suite(
+            "models",
+            "Typed partial models: a live Pydantic `Article` after every chunk",
+            workloads=("article",),
+            sizes=("10k", "100k"),
+            chunkings=("llm",),
+            contenders=("stream-model", "pydantic-partial", "jiter-construct", "parser-model"),
+            targets=models_targets,
+        ),
+        Suite(
+            "adversarial",
+            "Hostile shapes (issue 13): cost against size",
+            workloads=tuple(dict.fromkeys(w for w, _ in ADVERSARIAL)),
+            sizes=FIT_SIZES,
+            chunkings=tuple(dict.fromkeys(c for _, c in ADVERSARIAL)),
+            contenders=("unspool", "unspool-events-only", "splitter"),
+            fit_sizes=FIT_SIZES,
+            targets=adversarial_targets,
+            pairs=ADVERSARIAL,
+            applies=_adversarial_applies,
+            escalate_budget=20.0,
+        ),
+        Suite(
             "sweep",
             "Chunk-size sweep, 100 KB: the fixed cost of one feed",
             workloads=("article", "records"),
@@ -156,9 +274,10 @@ SUITES: dict[str, Suite] = {
                 *("fixed-1", "fixed-2", "fixed-4", "fixed-8", "fixed-16", "fixed-64"),
                 *("fixed-256", "fixed-4096", "whole"),
             ),
-            contenders=("unspool", "jiter", "ijson-items", "ijson-events"),
+            contenders=("unspool", "jiter", "ijson-items", "ijson-events", "sjp-native"),
             reparse_budget=1.0,
         ),
     )
 }
-QUICK_SUITES = ("parser",)
+QUICK_SUITES = ("parser", "models", "adversarial")
+QUICK_SIZES = ("0.5k", "10k")

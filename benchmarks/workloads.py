@@ -26,8 +26,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-SIZES: dict[str, int] = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-SIZE_LABELS: dict[str, str] = {"1k": "1 KB", "10k": "10 KB", "100k": "100 KB", "1m": "1 MB"}
+SIZES: dict[str, int] = {
+    "0.5k": 500,
+    "1k": 1_000,
+    "10k": 10_000,
+    "100k": 100_000,
+    "1m": 1_000_000,
+}
+SIZE_LABELS: dict[str, str] = {
+    "0.5k": "0.5 KB",
+    "1k": "1 KB",
+    "10k": "10 KB",
+    "100k": "100 KB",
+    "1m": "1 MB",
+}
 DEFAULT_SEED = 2024
 
 
@@ -221,6 +233,35 @@ def make_records_ndjson(target: int, seed: int) -> str:
     return "".join(_serialize(item, None) + "\n" for item in items)
 
 
+# -- adversarial shapes (issue 13): hostile output that must still cost about its size ---------
+
+DEEP = 999  # within the default max_depth of 1000
+
+
+def make_long_number(target: int, seed: int) -> str:
+    """One float of ``target`` digits: ``{"items": [0.999...]}``."""
+    return '{"items": [0.' + "9" * max(1, target - 16) + "]}"
+
+
+def make_long_string(target: int, seed: int) -> str:
+    """One string of ``target`` characters: ``{"items": ["abc..."]}``."""
+    rng = random.Random(seed)
+    text = "".join(rng.choice("abcdefghij ") for _ in range(max(1, target - 16)))
+    return '{"items": ["' + text + '"]}'
+
+
+def make_whitespace(target: int, seed: int) -> str:
+    """A run of ``target`` spaces and newlines inside an open array: ``[1, <run> 2]``."""
+    run = ("  " * 40 + "\n") * (max(1, target - 20) // 81 + 1)
+    return '{"items": [1,' + run[: max(1, target - 20)] + "2]}"
+
+
+def make_deep_wide(target: int, seed: int) -> str:
+    """``[`` x 999, then ``1,1,1,...`` to ``target`` bytes, then ``]`` x 999."""
+    ones = max(1, (target - 2 * DEEP) // 2)
+    return "[" * DEEP + ",".join(["1"] * ones) + "]" * DEEP
+
+
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
@@ -243,6 +284,29 @@ WORKLOADS: dict[str, Workload] = {
             make_records_ndjson,
             multiple=True,
             load=load_ndjson,
+        ),
+        Workload(
+            "long-number",
+            'one float with as many digits as the size: `{"items": [0.999...]}`',
+            make_long_number,
+            item_pointer="/items",
+        ),
+        Workload(
+            "long-string",
+            'one string as long as the size: `{"items": ["..."]}`',
+            make_long_string,
+            item_pointer="/items",
+        ),
+        Workload(
+            "whitespace",
+            "a run of spaces and newlines as long as the size inside an open array",
+            make_whitespace,
+            item_pointer="/items",
+        ),
+        Workload(
+            "deep-wide",
+            f"`[` x {DEEP}, then `1,1,1,...` to the size, then `]` x {DEEP} (within max_depth)",
+            make_deep_wide,
         ),
     )
 }
