@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from ._errors import IncompleteJSONError, ParseError
 from ._events import Event, StringDelta, ValueCompleted
+from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
@@ -114,6 +115,7 @@ class Parser:
         max_string: int = DEFAULT_MAX_STRING,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         events: bool = True,
+        extract: bool = False,
     ) -> None:
         self._events = events
         self._tokenizer = Tokenizer(
@@ -139,6 +141,12 @@ class Parser:
         self._string_slot: Any = None
         self._string_path: Path = ()
         self._string_stale = False  # parts arrived that the snapshot does not show yet
+        # extract=True: the front-end that finds the JSON in model text takes feed and close
+        # until it hands the stream over (see _extract); None otherwise.
+        self._extract: Extractor | None = None
+        if extract:
+            tokenizer = self._tokenizer
+            self._extract = Extractor(self, lambda: tokenizer, multiple=multiple, detach=True)
 
     @property
     def value(self) -> Any:
@@ -159,6 +167,8 @@ class Parser:
         """Parse one more chunk; return the events it completes."""
         if self._error is not None:
             raise self._error
+        if self._extract is not None:
+            return self._extract.feed(chunk)
         tokens = self._tokenize(chunk)
         if len(tokens) == 1 and tokens[0][0] == T_STRING_PART:
             # The most frequent case while an LLM writes prose, kept out of _apply's loop.
@@ -184,6 +194,8 @@ class Parser:
         """End of input: return the last events, or raise if the text is incomplete."""
         if self._error is not None:
             raise self._error
+        if self._extract is not None:
+            return self._extract.close()
         tokens = self._tokenizer.finish()
         if tokens:
             events = self._apply(tokens)  # a number that ends the text shows in .partial

@@ -188,8 +188,11 @@ class Tokenizer:
         max_string: int = DEFAULT_MAX_STRING,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         scan_documents: bool = False,
+        stop_after_document: bool = False,
     ) -> None:
         self.multiple = multiple
+        # The front-end hook (see ``skip``): return at the first character after a document.
+        self.stop_after_document = stop_after_document
         self.scan_documents = scan_documents
         self.allow_nan = allow_nan
         self.max_depth = max_depth if max_depth is not None else 1 << 62
@@ -218,6 +221,7 @@ class Tokenizer:
         self._bytes_done = 0  # bytes decoded into characters so far
         self._bad_utf8: str | None = None  # why the last bytes chunk was not UTF-8
         self.last_text = ""  # the last chunk's text (decoded, for bytes); errors read it
+        self._skipped = False  # has skip() been called (then no extract=True hint)
 
     # -- input ------------------------------------------------------------------------------
 
@@ -267,6 +271,39 @@ class Tokenizer:
         elif self.documents == 0 and not self.multiple:
             self._incomplete("empty_input", "expected a JSON value, found end of input")
         return tokens
+
+    # -- the front-end hook (used by _extract; see DESIGN section 1) --------------------------
+    #
+    # A layer that finds JSON inside other text (prose, code fences) feeds the tokenizer only
+    # the JSON and needs two things from it: where a top-level document ended inside the
+    # text just fed, and positions that count the text it did not feed.
+    #
+    # - ``stop_after_document = True`` (keyword or attribute): after a complete top-level
+    #   value, ``feed`` reads whitespace only and returns at the first other character,
+    #   without reading it; ``consumed`` then counts just the characters read, so
+    #   ``consumed`` before and after a feed says how much of the chunk was taken, and
+    #   ``state == S_AFTER_DOCUMENT`` says that the document is complete.  Every later feed
+    #   stops at its first non-whitespace character too, until ``next_document()``.
+    # - ``next_document()``: after such a stop, the next feed begins a new top-level value
+    #   (with ``multiple=True``; a single-document tokenizer reports extra data as usual).
+    # - ``skip(text)``: count ``text`` (str) as read without tokenizing it, so that positions,
+    #   lines and columns of later errors refer to the whole stream.  Only between documents.
+
+    def skip(self, text: str) -> None:
+        """Count ``text`` as read but not JSON (a front-end skipped it); see the hook above."""
+        if self._pending or self.stack or self.state >= S_IN_STRING:
+            raise RuntimeError("Tokenizer.skip() is only allowed between documents")
+        newlines = text.count("\n")
+        if newlines:
+            self._lines += newlines
+            self._line_start = self.consumed + text.rfind("\n") + 1
+        self.consumed += len(text)
+        self._skipped = True
+
+    def next_document(self) -> None:
+        """After a ``stop_after_document`` stop, let the next feed begin a new value."""
+        if self.state == S_AFTER_DOCUMENT:
+            self.state = S_VALUE
 
     def _decode(self, chunk: Any) -> str:
         """Decode a bytes chunk incrementally (a split UTF-8 sequence waits for its rest).
@@ -363,6 +400,7 @@ class Tokenizer:
         append = tokens.append
         stack = self.stack
         i = 0
+        stop = -1
         try:
             if state >= S_IN_STRING:
                 i = self._resume(text, base, tokens)
@@ -544,6 +582,9 @@ class Tokenizer:
                             base + i,
                         )
                 else:  # S_AFTER_DOCUMENT
+                    if self.stop_after_document:
+                        stop = i
+                        break
                     if not self.multiple:
                         self._fail(
                             "extra_data",
@@ -554,6 +595,9 @@ class Tokenizer:
         except ParseError:
             pass  # stored in self.error by _fail; the tokens before it stand
         self.state = state
+        if stop >= 0:  # stop_after_document: the rest of the chunk is not read
+            chunk = chunk[: max(0, stop - len(pending))]
+            self.last_text = chunk
         # Account for the chunk: absolute position and newline counts.
         newlines = chunk.count("\n")
         if newlines:
@@ -796,7 +840,8 @@ class Tokenizer:
         bad = next(k for k in range(len(rest)) if rest[k] != word[k])
         self._fail(
             "invalid_literal",
-            f"invalid literal: expected {word!r}, found {_show(text, i + bad)}",
+            f"invalid literal: expected {word!r}, found {_show(text, i + bad)}"
+            + self._extract_hint(),
             base + i + bad,
         )
         return 0  # unreachable: _fail raises
@@ -818,7 +863,17 @@ class Tokenizer:
             self._fail("trailing_comma", f"expected a value after ',', found {c!r}", base + i)
         if c in "+.":
             self._fail("invalid_number", f"a JSON number cannot begin with {c!r}", base + i)
-        self._fail("expected_value", f"expected a JSON value, found {_show(text, i)}", base + i)
+        hint = self._extract_hint() if c.isalpha() or c in "`~<#*>" else ""
+        self._fail(
+            "expected_value", f"expected a JSON value, found {_show(text, i)}{hint}", base + i
+        )
+
+    def _extract_hint(self) -> str:
+        """What to add to an error at the first character of the stream, which may well be
+        model text around the JSON (the caller has checked that it looks like it)."""
+        if self.stack or self.documents > 1 or self._skipped:
+            return ""
+        return "; if this is model text around JSON (prose, ``` fences), pass extract=True"
 
     def _limit_depth(self, pos: int) -> None:
         self._store(
