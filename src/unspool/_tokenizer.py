@@ -272,7 +272,7 @@ class Tokenizer:
             self._incomplete("empty_input", "expected a JSON value, found end of input")
         return tokens
 
-    # -- the front-end hook (used by _extract; see DESIGN section 1) --------------------------
+    # -- the front-end hook (used by _extract, the layer that finds JSON in model text) ---
     #
     # A layer that finds JSON inside other text (prose, code fences) feeds the tokenizer only
     # the JSON and needs two things from it: where a top-level document ended inside the
