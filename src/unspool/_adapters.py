@@ -13,18 +13,21 @@ everything about opening, closing and ending lives here, once, and keeps these r
    ``unspool.IncompleteJSONError``) after its last chunk, a refusal raises ``RefusalError``,
    so a driver fed from the stream never returns a silently cut-off value.
 
-This module uses only unspool's public API; the openai, anthropic and langchain subpackages
-import it, so that all three share one set of records and errors.
+This module uses unspool's public API, plus the drivers' one closing mechanism
+(``unspool._drivers``); the openai, anthropic and langchain subpackages import it, so that all
+three share one set of records and errors.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import unspool
+
+from ._drivers import AsyncClosingIterator, ClosingIterator, _aowned, _owned
 
 T = TypeVar("T")
 
@@ -342,35 +345,35 @@ class _ToolCalls:
 
 def run_tool_calls(
     deltas: DeltaStream[ToolCallDelta], models: Mapping[str, Any] | None, options: dict[str, Any]
-) -> Iterator[ToolCall]:
-    """Drive one ``unspool.Parser`` per tool call (see ``unspool.openai.iter_tool_calls``)."""
-    state = _ToolCalls(models, options)
-    records = iter(deltas)
-    try:
+) -> ClosingIterator[ToolCall]:
+    """Drive one ``unspool.Parser`` per tool call (see ``unspool.openai.iter_tool_calls``);
+    closing it (``with``, ``close()``, the end of the loop) closes ``deltas``, as every
+    unspool driver closes its source."""
+    return ClosingIterator(_tool_calls(_ToolCalls(models, options), deltas), deltas)
+
+
+def _tool_calls(
+    state: _ToolCalls, deltas: DeltaStream[ToolCallDelta]
+) -> Generator[ToolCall, None, None]:
+    with _owned(deltas) as records:
         for d in records:
             yield from state.step(d)
         yield from state.end()
-    finally:
-        close = getattr(records, "close", None)
-        if close is not None:
-            close()
-        deltas.close()
 
 
-async def arun_tool_calls(
+def arun_tool_calls(
     deltas: DeltaStream[ToolCallDelta], models: Mapping[str, Any] | None, options: dict[str, Any]
-) -> AsyncIterator[ToolCall]:
+) -> AsyncClosingIterator[ToolCall]:
     """The async twin of ``run_tool_calls``."""
-    state = _ToolCalls(models, options)
-    records = aiter(deltas)
-    try:
+    return AsyncClosingIterator(_atool_calls(_ToolCalls(models, options), deltas), deltas)
+
+
+async def _atool_calls(
+    state: _ToolCalls, deltas: DeltaStream[ToolCallDelta]
+) -> AsyncGenerator[ToolCall, None]:
+    async with _aowned(deltas) as records:
         async for d in records:
             for call in state.step(d):
                 yield call
         for call in state.end():
             yield call
-    finally:
-        aclose = getattr(records, "aclose", None)
-        if aclose is not None:
-            await aclose()
-        await deltas.aclose()

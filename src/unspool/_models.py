@@ -9,18 +9,10 @@ that ``stream_model`` yields is live (one instance updated in place, see ``_vali
 
 from __future__ import annotations
 
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Generator,
-    Iterable,
-    Iterator,
-)
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable
 from typing import Any, Generic, Literal, TypeVar, overload
 
-from ._drivers import _aclose, _aowned, _close, _owned
+from ._drivers import AsyncClosingIterator, ClosingIterator, _aowned, _owned
 from ._events import ItemError
 from ._splitter import Splitter
 from ._validate import ItemChecker, M, Partial, PartialBuilder
@@ -67,7 +59,7 @@ class _Stream(Generic[M]):
         return self._builder.final()
 
 
-class ModelStream(_Stream[M]):
+class ModelStream(_Stream[M], ClosingIterator["Partial[M]"]):
     """What ``stream_model`` returns: a context manager and an iterator of partials.
 
     Iterating yields the ``Partial[Model]`` after each chunk that changed something
@@ -82,63 +74,27 @@ class ModelStream(_Stream[M]):
     """
 
     def __init__(self, chunks: Iterable[Chunk], model: type[M], **options: Any) -> None:
-        super().__init__(model, options)
-        self._chunks = chunks
-        self._partials = _partials(self._builder, chunks)
-
-    def __enter__(self) -> ModelStream[M]:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the source now (``with`` does this on exit)."""
-        self._partials.close()  # closes the source if the stream began
-        _close(self._chunks)  # and if it did not
-
-    def __iter__(self) -> Iterator[Partial[M]]:
-        # The generator itself: resuming it is the cheapest step per chunk.
-        return self._partials
-
-    def __next__(self) -> Partial[M]:
-        return next(self._partials)
+        _Stream.__init__(self, model, options)
+        # Iterating, with / close(): ClosingIterator's, over the generator below.
+        ClosingIterator.__init__(self, _partials(self._builder, chunks), chunks)
 
     def final(self) -> M:
         """The validated model: ``Model.model_validate`` of the whole value, run once."""
-        for _ in self._partials:  # the rest of the stream, if any
+        for _ in self._generator:  # the rest of the stream, if any
             pass
         return self._final()
 
 
-class AsyncModelStream(_Stream[M]):
+class AsyncModelStream(_Stream[M], AsyncClosingIterator["Partial[M]"]):
     """The async twin of ``ModelStream``: ``async with``, ``async for``, ``await final()``."""
 
     def __init__(self, chunks: AsyncIterable[Chunk], model: type[M], **options: Any) -> None:
-        super().__init__(model, options)
-        self._chunks = chunks
-        self._partials = _apartials(self._builder, chunks)
-
-    async def __aenter__(self) -> AsyncModelStream[M]:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the source now (``async with`` does this on exit)."""
-        await self._partials.aclose()
-        await _aclose(self._chunks)
-
-    def __aiter__(self) -> AsyncIterator[Partial[M]]:
-        return self._partials
-
-    def __anext__(self) -> Awaitable[Partial[M]]:
-        return self._partials.__anext__()
+        _Stream.__init__(self, model, options)
+        AsyncClosingIterator.__init__(self, _apartials(self._builder, chunks), chunks)
 
     async def final(self) -> M:
         """The validated model: ``Model.model_validate`` of the whole value, run once."""
-        async for _ in self._partials:  # the rest of the stream, if any
+        async for _ in self._generator:  # the rest of the stream, if any
             pass
         return self._final()
 
@@ -174,7 +130,7 @@ def iter_models(
     at: str | None = None,
     on_error: Literal["raise", "skip"] = "raise",
     **options: Any,
-) -> Iterator[T]: ...
+) -> ClosingIterator[T]: ...
 @overload
 def iter_models(
     chunks: Iterable[Chunk],
@@ -183,7 +139,7 @@ def iter_models(
     at: str | None = None,
     on_error: Literal["yield"],
     **options: Any,
-) -> Iterator[T | ItemError]: ...
+) -> ClosingIterator[T | ItemError]: ...
 def iter_models(
     chunks: Iterable[Chunk],
     model: type[T],
@@ -191,7 +147,7 @@ def iter_models(
     at: str | None = None,
     on_error: OnError = "raise",
     **options: Any,
-) -> Iterator[Any]:
+) -> ClosingIterator[Any]:
     """Yield each item (an element of the array at ``at``, or each document: see
     ``Splitter``) validated as ``model``, once, the moment it closes.
 
@@ -202,6 +158,12 @@ def iter_models(
     """
     splitter = Splitter(at, on_error=on_error, with_raw=True, **options)
     checked = ItemChecker(model, on_error).checked
+    return ClosingIterator(_models(splitter, checked, chunks), chunks)
+
+
+def _models(
+    splitter: Splitter, checked: Callable[[list[Any]], Iterable[Any]], chunks: Iterable[Chunk]
+) -> Generator[Any, None, None]:
     with _owned(chunks) as source:
         for chunk in source:
             items = splitter.feed(chunk)
@@ -218,7 +180,7 @@ def aiter_models(
     at: str | None = None,
     on_error: Literal["raise", "skip"] = "raise",
     **options: Any,
-) -> AsyncIterator[T]: ...
+) -> AsyncClosingIterator[T]: ...
 @overload
 def aiter_models(
     chunks: AsyncIterable[Chunk],
@@ -227,18 +189,24 @@ def aiter_models(
     at: str | None = None,
     on_error: Literal["yield"],
     **options: Any,
-) -> AsyncIterator[T | ItemError]: ...
-async def aiter_models(
+) -> AsyncClosingIterator[T | ItemError]: ...
+def aiter_models(
     chunks: AsyncIterable[Chunk],
     model: type[T],
     *,
     at: str | None = None,
     on_error: OnError = "raise",
     **options: Any,
-) -> AsyncIterator[Any]:
+) -> AsyncClosingIterator[Any]:
     """The async twin of ``iter_models``."""
     splitter = Splitter(at, on_error=on_error, with_raw=True, **options)
     checked = ItemChecker(model, on_error).checked
+    return AsyncClosingIterator(_amodels(splitter, checked, chunks), chunks)
+
+
+async def _amodels(
+    splitter: Splitter, checked: Callable[[list[Any]], Iterable[Any]], chunks: AsyncIterable[Chunk]
+) -> AsyncGenerator[Any, None]:
     async with _aowned(chunks) as source:
         async for chunk in source:
             items = splitter.feed(chunk)

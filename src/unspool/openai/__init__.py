@@ -39,7 +39,7 @@ The SDK is duck-typed at run time: this module imports without ``openai`` instal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from unspool._adapters import (
@@ -53,6 +53,7 @@ from unspool._adapters import (
     arun_tool_calls,
     run_tool_calls,
 )
+from unspool._drivers import AsyncClosingIterator, ClosingIterator
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -166,7 +167,7 @@ def iter_tool_calls(
     choice: int = 0,
     strict: bool = True,
     **options: Any,
-) -> Iterator[ToolCall]:
+) -> ClosingIterator[ToolCall]:
     """Parse every tool call of a sync stream as it streams, one ``unspool.Parser`` each.
 
     Yields a ``ToolCall`` with ``done=False`` when a call starts and after each of its
@@ -189,10 +190,11 @@ def aiter_tool_calls(
     choice: int = 0,
     strict: bool = True,
     **options: Any,
-) -> AsyncIterator[ToolCall]:
+) -> AsyncClosingIterator[ToolCall]:
     """The async twin of ``iter_tool_calls``, for ``AsyncOpenAI`` streams.
 
-    Leave the loop with ``contextlib.aclosing`` (or let the task be cancelled) to close the
-    stream at once; a plain ``break`` closes it when the generator is collected.
+    ``async with aiter_tool_calls(stream) as calls:`` closes the stream at once when the
+    block exits, as does cancelling the task; a plain ``break`` without it closes the stream
+    only when asyncio collects the generator.
     """
     return arun_tool_calls(_deltas(stream, choice, strict), models, options)
