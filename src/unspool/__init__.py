@@ -85,8 +85,9 @@ _PYDANTIC_NAMES = {
 }
 
 
-# The adapters load on first use too: ``unspool.openai.text_deltas(...)`` after ``import unspool``.
-_ADAPTERS = ("anthropic", "langchain", "openai")
+# The adapters (and unspool.streamlit) load on first use too: ``unspool.openai.text_deltas(...)``
+# after ``import unspool``.
+_ADAPTERS = ("anthropic", "langchain", "openai", "streamlit")
 
 
 def __getattr__(name: str) -> _Any:

@@ -1,0 +1,208 @@
+"""``unspool.streamlit.write_model`` in a real Streamlit script run by ``AppTest``: what the
+page shows while the answer streams (stopped at each update through the ``on_update`` hook),
+at the end, and when the answer goes wrong."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+from streamlit.testing.v1 import AppTest
+
+from unspool.streamlit import DONE, WRITING
+
+ANSWER = (
+    '{"title": "Pancakes for two", "ingredients": ["flour", "milk", "two eggs"], '
+    '"steps": [{"text": "Whisk it all", "minutes": 5}, {"text": "Fry in butter", "minutes": 3}], '
+    '"tip": "Rest the batter"}'
+)
+
+
+def chunked(text: str, size: int = 9) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def recipe_app(chunks, stop_at=0):  # no annotations: AppTest runs its source as a script
+    """The script AppTest runs (its source: it imports what it uses)."""
+    import streamlit as st
+    from pydantic import BaseModel, Field
+
+    import unspool
+
+    class Step(BaseModel):
+        text: str
+        minutes: int = Field(gt=0)
+
+    class Recipe(BaseModel):
+        title: str
+        servings: int = 2
+        ingredients: list[str]
+        steps: list[Step]
+        tip: str | None = Field(default=None, title="Chef's tip")
+
+    updates = []
+
+    def on_update(partial):
+        updates.append(partial.model_dump(exclude_unset=True))
+        st.session_state.updates = len(updates)
+        if len(updates) == stop_at:
+            st.stop()  # what the page shows at this update is what the test reads
+
+    st.session_state.final = "running"
+    final = unspool.streamlit.write_model(chunks, Recipe, on_update=on_update)
+    st.session_state.final = final and final.model_dump()
+
+
+def run(chunks: Any, stop_at: int = 0) -> AppTest:
+    at = AppTest.from_function(recipe_app, args=(chunks, stop_at)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+FINAL_PAGE = [
+    "**Title**\n\nPancakes for two",
+    "**Servings:** 2",  # the default, shown with the final model only
+    "**Ingredients**",
+    f"{DONE} flour",
+    f"{DONE} milk",
+    f"{DONE} two eggs",
+    "**Steps**",
+    DONE,
+    "**Text**\n\nWhisk it all",
+    "**Minutes:** 5",
+    DONE,
+    "**Text**\n\nFry in butter",
+    "**Minutes:** 3",
+    "**Chef's tip**\n\nRest the batter",
+]
+
+
+def test_the_final_page_shows_every_field_and_item_once_and_returns_the_model() -> None:
+    at = run(chunked(ANSWER))
+    assert shown(at) == FINAL_PAGE
+    assert not at.error
+    assert at.session_state["final"] == {
+        "title": "Pancakes for two",
+        "servings": 2,
+        "ingredients": ["flour", "milk", "two eggs"],
+        "steps": [{"text": "Whisk it all", "minutes": 5}, {"text": "Fry in butter", "minutes": 3}],
+        "tip": "Rest the batter",
+    }
+
+
+def test_a_whole_answer_in_one_chunk_draws_the_same_page() -> None:
+    assert shown(run([ANSWER])) == FINAL_PAGE
+
+
+def item_lines(page: list[str], mark: str) -> list[str]:
+    return [line for line in page if line.startswith(mark)]
+
+
+def test_while_streaming_text_grows_in_place_and_items_appear_once_then_are_marked_done() -> None:
+    chunks = chunked(ANSWER, 14)
+    updates = run(chunks).session_state["updates"]
+    pages = [shown(run(chunks, stop_at=k)) for k in range(1, updates + 1)]
+    assert len(pages) >= 8
+    for before, after in itertools.pairwise(pages):
+        # Nothing stacks: a page never has more title lines or item lines than the answer.
+        assert sum(line.startswith("**Title**") for line in after) == 1
+        assert len(after) >= len(before)
+        # The title only grows; an item marked done never changes again.
+        assert after[0].startswith(before[0])
+        done_before = item_lines(before, DONE)
+        assert item_lines(after, DONE)[: len(done_before)] == done_before
+        # At most one item is still being written, and it is the last one shown.
+        writing = [i for i, line in enumerate(after) if line.startswith(WRITING)]
+        assert len(writing) <= 1
+    # The stream was seen in between: a title half written, an item still arriving.
+    assert any(page[0] not in ("**Title**\n\n", FINAL_PAGE[0]) for page in pages)
+    assert any(f"{WRITING} two eg" in page for page in pages)  # an ingredient half written
+    assert any(WRITING in page for page in pages)  # a step's box while it is written
+    assert any("**Text**\n\nWh" in page for page in pages)
+    assert pages[-1] == [line for line in FINAL_PAGE if line != "**Servings:** 2"]
+
+
+def test_a_page_stopped_mid_stream_shows_what_arrived_and_no_final() -> None:
+    at = run(chunked(ANSWER, 14), stop_at=5)
+    page = shown(at)
+    assert page[0] == "**Title**\n\nPancakes for two"
+    assert f"{DONE} flour" in page
+    assert not any(line.startswith("**Steps**") for line in page)
+    assert at.session_state["final"] == "running"  # st.stop() in the hook ended the run
+
+
+BAD_STEP = ANSWER.replace('"minutes": 3', '"minutes": 0')
+
+
+def test_a_validation_error_mid_stream_is_shown_with_its_path_under_what_arrived() -> None:
+    at = run(chunked(BAD_STEP))
+    assert [e.value for e in at.error] == [
+        "ValidationError: invalid value at /steps/1/minutes: Input should be greater than 0"
+    ]
+    page = shown(at)
+    # Everything before the bad value, and the step it is in, still open.
+    assert page == [*FINAL_PAGE[:1], *FINAL_PAGE[2:10], WRITING, "**Text**\n\nFry in butter"]
+    assert at.session_state["final"] is None
+
+
+def test_invalid_json_is_shown_with_its_position_and_path() -> None:
+    at = run(chunked('{"title": "Soup", "ingredients": ["leek" "potato"]}'))
+    assert [e.value for e in at.error] == [
+        "ParseError: expected ',' or ']' after array value, found '\"': "
+        "line 1 column 42 (char 41) at /ingredients/0"
+    ]
+    assert shown(at) == ["**Title**\n\nSoup", "**Ingredients**", f"{WRITING} leek"]
+
+
+def test_an_answer_cut_short_is_shown_as_incomplete() -> None:
+    at = run(chunked(ANSWER[:60]))
+    assert [e.value for e in at.error] == [
+        "IncompleteJSONError: input ended inside the string that began at char 55: "
+        "line 1 column 61 (char 60) at /ingredients/1"
+    ]
+    assert shown(at)[-1] == f"{WRITING} milk"  # the open string, not marked done
+    assert at.session_state["final"] is None
+
+
+def test_the_source_is_closed_when_the_hook_stops_the_script() -> None:
+    closed = []
+
+    def source() -> Iterator[str]:
+        try:
+            yield from chunked(ANSWER)
+        finally:
+            closed.append(True)
+
+    run(source(), stop_at=2)
+    assert closed == [True]
+
+
+def test_a_missing_streamlit_names_the_extra() -> None:
+    code = (
+        "import sys; sys.modules['streamlit'] = None\n"
+        "import unspool\n"
+        "try:\n"
+        "    unspool.streamlit\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    expected = "unspool.streamlit needs streamlit: pip install 'unspool[streamlit]'"
+    assert out.stdout.strip() == expected
+
+
+def test_importing_unspool_does_not_import_streamlit() -> None:
+    code = "import sys, unspool, unspool.langchain; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
