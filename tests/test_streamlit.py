@@ -4,6 +4,7 @@ at the end, and when the answer goes wrong."""
 
 from __future__ import annotations
 
+import enum
 import itertools
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, Field
 
 pytest.importorskip("streamlit")
 
@@ -29,39 +31,39 @@ def chunked(text: str, size: int = 9) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-def recipe_app(chunks, stop_at=0):  # no annotations: AppTest runs its source as a script
-    """The script AppTest runs (its source: it imports what it uses)."""
+class Step(BaseModel):
+    text: str
+    minutes: int = Field(gt=0)
+
+
+class Recipe(BaseModel):
+    title: str
+    servings: int = 2
+    ingredients: list[str]
+    steps: list[Step]
+    tip: str | None = Field(default=None, title="Chef's tip")
+
+
+def model_app(chunks, model, stop_at):  # no annotations: AppTest runs its source as a script
+    """The script AppTest runs (from its source, so it imports what it uses)."""
     import streamlit as st
-    from pydantic import BaseModel, Field
 
     import unspool
-
-    class Step(BaseModel):
-        text: str
-        minutes: int = Field(gt=0)
-
-    class Recipe(BaseModel):
-        title: str
-        servings: int = 2
-        ingredients: list[str]
-        steps: list[Step]
-        tip: str | None = Field(default=None, title="Chef's tip")
 
     updates = []
 
     def on_update(partial):
-        updates.append(partial.model_dump(exclude_unset=True))
+        updates.append(partial)
         st.session_state.updates = len(updates)
         if len(updates) == stop_at:
             st.stop()  # what the page shows at this update is what the test reads
 
     st.session_state.final = "running"
-    final = unspool.streamlit.write_model(chunks, Recipe, on_update=on_update)
-    st.session_state.final = final and final.model_dump()
+    st.session_state.final = unspool.streamlit.write_model(chunks, model, on_update=on_update)
 
 
-def run(chunks: Any, stop_at: int = 0) -> AppTest:
-    at = AppTest.from_function(recipe_app, args=(chunks, stop_at)).run()
+def run(chunks: Any, stop_at: int = 0, model: type[BaseModel] = Recipe) -> AppTest:
+    at = AppTest.from_function(model_app, args=(chunks, model, stop_at)).run()
     assert not at.exception, at.exception
     return at
 
@@ -71,20 +73,16 @@ def shown(at: AppTest) -> list[str]:
 
 
 FINAL_PAGE = [
-    "**Title**\n\nPancakes for two",
+    "**Title:** Pancakes for two",
     "**Servings:** 2",  # the default, shown with the final model only
     "**Ingredients**",
     f"{DONE} flour",
     f"{DONE} milk",
     f"{DONE} two eggs",
     "**Steps**",
-    DONE,
-    "**Text**\n\nWhisk it all",
-    "**Minutes:** 5",
-    DONE,
-    "**Text**\n\nFry in butter",
-    "**Minutes:** 3",
-    "**Chef's tip**\n\nRest the batter",
+    f"{DONE} **Text:** Whisk it all  \n**Minutes:** 5",
+    f"{DONE} **Text:** Fry in butter  \n**Minutes:** 3",
+    "**Chef's tip:** Rest the batter",
 ]
 
 
@@ -92,13 +90,7 @@ def test_the_final_page_shows_every_field_and_item_once_and_returns_the_model() 
     at = run(chunked(ANSWER))
     assert shown(at) == FINAL_PAGE
     assert not at.error
-    assert at.session_state["final"] == {
-        "title": "Pancakes for two",
-        "servings": 2,
-        "ingredients": ["flour", "milk", "two eggs"],
-        "steps": [{"text": "Whisk it all", "minutes": 5}, {"text": "Fry in butter", "minutes": 3}],
-        "tip": "Rest the batter",
-    }
+    assert at.session_state["final"] == Recipe.model_validate_json(ANSWER)
 
 
 def test_a_whole_answer_in_one_chunk_draws_the_same_page() -> None:
@@ -116,7 +108,7 @@ def test_while_streaming_text_grows_in_place_and_items_appear_once_then_are_mark
     assert len(pages) >= 8
     for before, after in itertools.pairwise(pages):
         # Nothing stacks: a page never has more title lines or item lines than the answer.
-        assert sum(line.startswith("**Title**") for line in after) == 1
+        assert sum(line.startswith("**Title:**") for line in after) == 1
         assert len(after) >= len(before)
         # The title only grows; an item marked done never changes again.
         assert after[0].startswith(before[0])
@@ -126,17 +118,16 @@ def test_while_streaming_text_grows_in_place_and_items_appear_once_then_are_mark
         writing = [i for i, line in enumerate(after) if line.startswith(WRITING)]
         assert len(writing) <= 1
     # The stream was seen in between: a title half written, an item still arriving.
-    assert any(page[0] not in ("**Title**\n\n", FINAL_PAGE[0]) for page in pages)
+    assert any(page[0] not in ("**Title:** ", FINAL_PAGE[0]) for page in pages)
     assert any(f"{WRITING} two eg" in page for page in pages)  # an ingredient half written
-    assert any(WRITING in page for page in pages)  # a step's box while it is written
-    assert any("**Text**\n\nWh" in page for page in pages)
+    assert any(f"{WRITING} **Text:** Wh" in page for page in pages)  # a step half written
     assert pages[-1] == [line for line in FINAL_PAGE if line != "**Servings:** 2"]
 
 
 def test_a_page_stopped_mid_stream_shows_what_arrived_and_no_final() -> None:
     at = run(chunked(ANSWER, 14), stop_at=5)
     page = shown(at)
-    assert page[0] == "**Title**\n\nPancakes for two"
+    assert page[0] == "**Title:** Pancakes for two"
     assert f"{DONE} flour" in page
     assert not any(line.startswith("**Steps**") for line in page)
     assert at.session_state["final"] == "running"  # st.stop() in the hook ended the run
@@ -152,7 +143,7 @@ def test_a_validation_error_mid_stream_is_shown_with_its_path_under_what_arrived
     ]
     page = shown(at)
     # Everything before the bad value, and the step it is in, still open.
-    assert page == [*FINAL_PAGE[:1], *FINAL_PAGE[2:10], WRITING, "**Text**\n\nFry in butter"]
+    assert page == [*FINAL_PAGE[:1], *FINAL_PAGE[2:8], f"{WRITING} **Text:** Fry in butter"]
     assert at.session_state["final"] is None
 
 
@@ -162,7 +153,7 @@ def test_invalid_json_is_shown_with_its_position_and_path() -> None:
         "ParseError: expected ',' or ']' after array value, found '\"': "
         "line 1 column 42 (char 41) at /ingredients/0"
     ]
-    assert shown(at) == ["**Title**\n\nSoup", "**Ingredients**", f"{WRITING} leek"]
+    assert shown(at) == ["**Title:** Soup", "**Ingredients**", f"{WRITING} leek"]
 
 
 def test_an_answer_cut_short_is_shown_as_incomplete() -> None:
@@ -206,3 +197,53 @@ def test_importing_unspool_does_not_import_streamlit() -> None:
     code = "import sys, unspool, unspool.langchain; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+class Kind(enum.Enum):
+    ESSAY = "essay"
+
+
+class Author(BaseModel):
+    name: str
+    born: int
+
+
+class Section(BaseModel):
+    heading: str
+    points: list[str]
+
+
+class Article(BaseModel):
+    title: str
+    author: Author
+    sections: list[Section]
+    kind: Kind
+
+
+ARTICLE = (
+    '{"title": "Engines", "author": {"name": "Ada", "born": 1815}, "sections": ['
+    '{"heading": "Notes", "points": ["numbers", "symbols"]}, {"heading": "Loops", "points": []}'
+    '], "kind": "essay"}'
+)
+
+
+def test_nested_objects_get_a_box_and_enums_show_their_value() -> None:
+    at = run(chunked(ARTICLE), model=Article)
+    assert shown(at) == [
+        "**Title:** Engines",
+        "**Author**",
+        "**Name:** Ada",
+        "**Born:** 1815",
+        "**Sections**",
+        DONE,
+        "**Heading:** Notes",
+        "**Points**",
+        "- numbers",
+        "- symbols",
+        DONE,
+        "**Heading:** Loops",
+        "**Points**",
+        "**Kind:** essay",
+    ]
+    assert len(at.main.children[0].children) == 5  # one placeholder: a slot per field, the error
+    assert at.session_state["final"] == Article.model_validate_json(ARTICLE)

@@ -181,9 +181,7 @@ class _ModelView:
 
 
 def _draw_field(box: DeltaGenerator, label: str, value: Any) -> None:
-    if isinstance(value, str):
-        box.markdown(f"**{label}**\n\n{value}")
-    elif isinstance(value, list):
+    if isinstance(value, list):
         box.markdown(f"**{label}**")
         for item in value:
             _draw_item(box, item, None)
@@ -195,17 +193,21 @@ def _draw_field(box: DeltaGenerator, label: str, value: Any) -> None:
 
 
 def _draw_item(box: DeltaGenerator, value: Any, mark: str | None) -> None:
-    """A list item: a line, or a bordered box for an object; ``mark`` says if it is done."""
+    """A list item, after ``mark`` (done or not) or a bullet: a line, or for an object with
+    plain fields a line per field; an object that nests more gets a bordered box."""
     prefix = f"{mark} " if mark else "- "
-    if _is_record(value):
+    if _is_record(value) and not any(_is_nested(v) for _, v in _fields(value)):
+        lines = [f"**{label}:** {_text(field)}" for label, field in _fields(value)]
+        box.markdown(prefix + "  \n".join(lines))
+    elif _is_nested(value):
         inner = box.container(border=True)
         if mark:
             inner.markdown(mark)
-        _draw_record(inner, value)
-    elif isinstance(value, list):
-        inner = box.container(border=True)
-        for item in value:
-            _draw_item(inner, item, None)
+        if isinstance(value, list):
+            for item in value:
+                _draw_item(inner, item, None)
+        else:
+            _draw_record(inner, value)
     else:
         box.markdown(prefix + _text(value))
 
@@ -225,6 +227,10 @@ def _is_record(value: Any) -> bool:
         or (dataclasses.is_dataclass(value) and not isinstance(value, type))
         or isinstance(value, Mapping)
     )
+
+
+def _is_nested(value: Any) -> bool:
+    return isinstance(value, list) or _is_record(value)
 
 
 def _fields(value: Any) -> list[tuple[str, Any]]:
