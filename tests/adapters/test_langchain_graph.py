@@ -405,3 +405,14 @@ def test_a_subgraph_without_subgraphs_true_sends_the_whole_message(kind: str) ->
             True,
             EXPECTED,
         )
+
+
+@pytest.mark.parametrize("mode", ["subgraphs", "v2-subgraphs-modes"])
+def test_node_names_the_subgraph_too(mode: str) -> None:
+    """``node="kitchen"`` keeps what the nodes of the kitchen subgraph stream."""
+    for node in ("kitchen", "writer"):
+        deltas = ul.argument_text_deltas(stream("structured", mode), node=node)
+        assert "".join(deltas) == ANSWER_TEXT
+    deltas = ul.text_deltas(stream("structured", mode), node="kitchen")
+    with pytest.raises(ul.NoContentError, match="without any text"):
+        list(deltas)

@@ -15,8 +15,11 @@ It reads, sync or async, whatever these yield:
 Text comes from the chunks' ``content`` (a ``str``, or a list of content blocks whose
 ``"text"`` blocks are read); tool-call arguments from their ``tool_call_chunks``, which is what
 ``bind_tools`` and ``with_structured_output`` stream.  Messages that are not the model's
-(``ToolMessage``, ``HumanMessage``) are skipped, and ``node=`` keeps only the chunks whose
-LangGraph metadata names that node (``metadata["langgraph_node"]``)::
+(``ToolMessage``, ``HumanMessage``) are skipped, and ``node=`` keeps only the chunks of that
+LangGraph node, or of a subgraph it runs (``metadata["langgraph_node"]`` or a step of
+``metadata["langgraph_checkpoint_ns"]``).  A subgraph streams its tokens only with
+``subgraphs=True`` (or ``astream_events``); without it LangGraph sends the finished message
+once, from the parent node, and that is read too::
 
     deltas = unspool.langchain.text_deltas(graph.stream(inputs, stream_mode="messages"),
                                            node="writer")
@@ -55,7 +58,7 @@ from unspool._adapters import (
     arun_tool_calls,
     run_tool_calls,
 )
-from unspool.langchain._shapes import unwrap
+from unspool.langchain._shapes import in_node, unwrap
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -121,11 +124,9 @@ class _LangChainStream(DeltaStream[Any]):
         if skipped is not None:
             self._skipped[skipped] += 1
             return []
-        if self._node is not None:
-            node = (metadata or {}).get("langgraph_node")
-            if node != self._node:
-                self._other_nodes.add(str(node))
-                return []
+        if self._node is not None and not in_node(metadata, self._node):
+            self._other_nodes.add(str((metadata or {}).get("langgraph_node")))
+            return []
         self._model_chunks += 1
         if isinstance(output, str):
             return self._content(output)
@@ -226,9 +227,14 @@ class _LangChainStream(DeltaStream[Any]):
             msg += f" from node {self._node!r}, only from {nodes}"
         if self._skipped:
             msg += " (skipped: " + ", ".join(f"{n} {what}" for what, n in self._skipped.items())
-            msg += "; add 'messages' to stream_mode)"
+            if all(what.endswith(_MODE_SKIPS) for what in self._skipped):
+                msg += "; add 'messages' to stream_mode"
+            msg += ")"
         return msg
 
+
+# How unwrap() names items of stream modes other than "messages" (see _shapes).
+_MODE_SKIPS = (" items", " parts")
 
 _HINTS = {
     _TEXT: " (a tool call's arguments: use tool_argument_deltas, iter_tool_calls or "
@@ -241,8 +247,8 @@ _HINTS = {
 def text_deltas(stream: Any, *, node: str | None = None, strict: bool = True) -> DeltaStream[str]:
     """The model's text in a LangChain / LangGraph stream, chunk by chunk.
 
-    ``node`` keeps only chunks whose LangGraph metadata names that node
-    (``metadata["langgraph_node"]``).  Iterate the result with ``for`` or ``async for``
+    ``node`` keeps only chunks of that LangGraph node or of a subgraph it runs (see the
+    module's docstring).  Iterate the result with ``for`` or ``async for``
     (matching the stream) or pass it to an unspool driver, which closes the stream when its
     loop ends.  With ``strict`` a stream with no text at all raises ``NoContentError``.
     """

@@ -100,6 +100,20 @@ def _tuple(
     raise TypeError(f"unspool.langchain cannot read {describe(item)}; it reads {_KNOWN}")
 
 
+def in_node(metadata: Mapping[str, Any] | None, node: str) -> bool:
+    """Whether LangGraph's metadata places a chunk in ``node``, or in a subgraph run by it.
+
+    ``langgraph_node`` is the innermost node; ``langgraph_checkpoint_ns`` is the path of
+    nodes down to it (``"kitchen:<task id>|writer:<task id>"``).
+    """
+    if not metadata:
+        return False
+    if metadata.get("langgraph_node") == node:
+        return True
+    path = metadata.get("langgraph_checkpoint_ns") or ""
+    return any(step.partition(":")[0] == node for step in path.split("|"))
+
+
 def is_message(obj: Any) -> bool:
     """A LangChain message (chunk): it has ``content`` and a ``type``."""
     return hasattr(obj, "content") and isinstance(getattr(obj, "type", None), str)
