@@ -10,7 +10,6 @@ reaches the adapter is exactly what LangGraph emits for every stream mode.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -378,13 +377,31 @@ def test_break_closes_the_graph_stream() -> None:
     assert list(source) == []
 
 
+def test_leaving_iter_tool_calls_closes_the_graph_stream() -> None:
+    source = stream("bind_tools", "subgraphs-modes")
+    with ul.iter_tool_calls(source) as calls:
+        for call in calls:
+            if call.arguments is not unspool.MISSING and "servings" in call.arguments:
+                break
+    assert source.gi_frame is None  # type: ignore[attr-defined]
+
+
+async def test_astream_model_block_cancels_the_model() -> None:
+    model = RecordedChatModel(chunks=recording("text"))
+    deltas = ul.text_deltas(astream("text", "v2", model), node="writer")
+    async with unspool.astream_model(deltas, Recipe) as s:
+        async for partial in s:
+            if getattr(partial, "title", None):
+                break
+    assert model.finished and model.streamed < len(model.chunks)
+
+
 @pytest.mark.parametrize("mode", ["messages", "v2-subgraphs-modes", "events"])
 async def test_async_break_cancels_the_model(mode: str) -> None:
     model = RecordedChatModel(chunks=recording("tool"))
     source = astream("structured", mode, model)
-    calls = ul.aiter_tool_calls(source, models={"Recipe": Recipe})
-    async with contextlib.aclosing(calls) as it:
-        async for call in it:
+    async with ul.aiter_tool_calls(source, models={"Recipe": Recipe}) as calls:
+        async for call in calls:
             if call.arguments is not unspool.MISSING and call.arguments.get("steps"):
                 break
     assert model.finished and model.streamed < len(model.chunks)

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import unspool
@@ -58,6 +58,7 @@ from unspool._adapters import (
     arun_tool_calls,
     run_tool_calls,
 )
+from unspool._drivers import AsyncClosingIterator, ClosingIterator
 from unspool.langchain._shapes import in_node, unwrap
 
 if TYPE_CHECKING:
@@ -294,7 +295,7 @@ def iter_tool_calls(
     node: str | None = None,
     strict: bool = True,
     **options: Any,
-) -> Iterator[ToolCall]:
+) -> ClosingIterator[ToolCall]:
     """Parse every tool call of a sync stream as it streams, one ``unspool.Parser`` each.
 
     Yields a ``ToolCall`` with ``done=False`` when a call starts and after each of its
@@ -304,7 +305,8 @@ def iter_tool_calls(
     finished call is validated with ``model_validate``; a failure raises
     ``unspool.ValidationError`` with the pydantic error as ``__cause__``.  ``options`` go to
     each ``unspool.Parser``.  ``stream`` is any stream ``tool_argument_deltas`` reads, or
-    its result.  Leaving the loop closes the stream.
+    its result.  Leaving the loop closes the stream, and so does leaving
+    ``with iter_tool_calls(stream) as calls:``.
     """
     return run_tool_calls(_deltas(stream, node, strict), models, options)
 
@@ -316,10 +318,11 @@ def aiter_tool_calls(
     node: str | None = None,
     strict: bool = True,
     **options: Any,
-) -> AsyncIterator[ToolCall]:
+) -> AsyncClosingIterator[ToolCall]:
     """The async twin of ``iter_tool_calls``, for ``astream`` / ``astream_events``.
 
-    Leave the loop with ``contextlib.aclosing`` (or let the task be cancelled) to close the
-    stream at once; a plain ``break`` closes it when the generator is collected.
+    ``async with aiter_tool_calls(stream) as calls:`` closes the stream (and cancels the
+    graph's running node) at once when the block exits, as does cancelling the task; a plain
+    ``break`` without it closes the stream only when asyncio collects the generator.
     """
     return arun_tool_calls(_deltas(stream, node, strict), models, options)
