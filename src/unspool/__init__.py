@@ -9,6 +9,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING
 from typing import Any as _Any
 
+from ._complete import is_complete
 from ._drivers import (
     aiter_events,
     aiter_objects,
@@ -48,6 +49,7 @@ __all__ = [
     "aiter_partial",
     "astream_model",
     "completed",
+    "is_complete",
     "iter_events",
     "iter_models",
     "iter_objects",

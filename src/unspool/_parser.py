@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ._complete import OPEN, track
 from ._errors import IncompleteJSONError, ParseError
 from ._events import Event, StringDelta, ValueCompleted
 from ._extract import Extractor
@@ -76,6 +77,7 @@ class _Missing:
 
 
 MISSING: Final = _Missing()
+OPEN.add(id(MISSING))  # is_complete(MISSING) is False: nothing has begun
 
 # Tokenizer states in which the value being read is not attached to the snapshot yet.
 _BEFORE_ATTACHED_VALUE = frozenset({S_VALUE, S_VALUE_OR_CLOSE, S_IN_NUMBER, S_IN_LITERAL})
@@ -141,6 +143,7 @@ class Parser:
         self._string_slot: Any = None
         self._string_path: Path = ()
         self._string_stale = False  # parts arrived that the snapshot does not show yet
+        track(self, self._containers.copy)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
         self._extract: Extractor | None = None
@@ -154,6 +157,11 @@ class Parser:
         if self._string_stale:
             self._show_string()
         return self._root
+
+    def _open_string(self) -> str | None:
+        """The open string object the snapshot shows (for ``is_complete``)."""
+        parts = self._string_parts
+        return parts[0] if parts else None
 
     @property
     def changed(self) -> bool:
@@ -280,6 +288,7 @@ class Parser:
                 # The container was visible already: completion changes no snapshot.
                 path.pop()
                 container = containers.pop()
+                OPEN.discard(id(container))
                 if want:
                     emit(ValueCompleted(tuple(path), container, self._document))
             elif kind == T_SCALAR:
@@ -333,6 +342,7 @@ class Parser:
                 attach(container)
                 changed = True
                 containers.append(container)
+                OPEN.add(id(container))
                 path.append(None if kind == T_BEGIN_OBJECT else -1)
         self._changed = changed
         return events

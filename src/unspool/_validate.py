@@ -66,6 +66,7 @@ in ``final()``.  A duplicate key's second value shows once it is complete.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import threading
@@ -79,6 +80,7 @@ from pydantic_core import SchemaValidator
 from pydantic_core import ValidationError as PydanticValidationError
 from typing_extensions import is_typeddict
 
+from ._complete import OPEN, track
 from ._errors import IncompleteJSONError, ParseError, ValidationError
 from ._events import Event, ItemError, StringDelta, ValueCompleted
 from ._parser import MISSING, Parser
@@ -880,6 +882,10 @@ class _Open:
                 self.done.discard(slot)  # a duplicate key began again
 
 
+def _values(stack: list[_Open]) -> list[Any]:
+    return [b.value for b in stack]
+
+
 class PartialBuilder(Generic[M]):
     """The sans-I/O core of ``stream_model``.
 
@@ -910,6 +916,11 @@ class PartialBuilder(Generic[M]):
         self._grow_into: Any = None
         self._grow_slot: Any = None
         self._grow_text = ""
+        track(self, functools.partial(_values, self._stack))  # for is_complete()
+
+    def _open_string(self) -> str | None:
+        """The open string object the partial shows (for ``is_complete``)."""
+        return self._grow_text if self._grow_into is not None else None
 
     def feed(self, chunk: str | bytes) -> bool:
         """Parse one more chunk; return True if the partial changed visibly."""
@@ -1010,6 +1021,8 @@ class PartialBuilder(Generic[M]):
         place, slot = parent.child(key)
         if place.kind == K_IGNORE:
             return
+        if slot == self._grow_slot and parent.into is self._grow_into:
+            self._grow_into = None  # the open string completed: is_complete() says so
         if place.trivial and (type(raw) is str or place.kind == K_ANY):
             value = raw
         else:
@@ -1021,6 +1034,7 @@ class PartialBuilder(Generic[M]):
 
     def _finish(self, b: _Open, raw: Any) -> None:
         """Container ``b`` (just popped) is complete: check it, show it complete."""
+        OPEN.discard(id(b.value))
         stack = self._stack
         if self._held == len(stack):
             self._held = -1
@@ -1057,6 +1071,7 @@ class PartialBuilder(Generic[M]):
             b.become(_IGNORE)  # accepted after all: show it when complete
             return
         b.become(member)
+        OPEN.add(id(b.value))
         self._stack[index - 1].put(b.slot, b.value, False)  # never the root: it is a model
         self._changed = True
         for e in held:
@@ -1087,6 +1102,7 @@ class PartialBuilder(Generic[M]):
             self._held = len(stack)
         stack.append(b)
         if b.mode < B_IGNORE:
+            OPEN.add(id(b.value))  # open until _finish
             if len(stack) > 1:
                 stack[-2].put(b.slot, b.value, False)
             else:
@@ -1135,12 +1151,14 @@ class PartialBuilder(Generic[M]):
         place, slot = b.child(key)
         if place.stream(STRING).kind not in (K_STR, K_ANY):
             return  # a Literal, Enum, date, ...: hidden until complete and valid
-        self._grow_into = b.into
-        self._grow_slot = slot
-        self._grow_text = text
-        if b.shown(slot) != text:
+        shown = b.shown(slot)
+        if shown != text:
             b.put(slot, text, False)
             self._changed = True
+            shown = text
+        self._grow_into = b.into
+        self._grow_slot = slot
+        self._grow_text = shown  # the object shown: is_complete() knows it by identity
 
 
 # -- per-item validation -----------------------------------------------------------------------

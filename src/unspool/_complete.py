@@ -1,0 +1,72 @@
+"""``is_complete``: which values of a live snapshot are still being built.
+
+A snapshot is a live structure of plain dicts, lists and strings (``Parser.value``) or of
+partial models (``stream_model``), so whether a value is finished cannot be read from the
+value itself: it is known by identity.
+
+- Containers: each ``Parser`` and ``PartialBuilder`` adds to ``OPEN`` the id of every dict,
+  list or partial model it shows while it is still building it, and discards it when that
+  value completes: one set operation when a container begins or ends, nothing per
+  character, and ``is_complete`` is one set lookup.
+- The open string changes identity on every read of the snapshot (it is joined from its
+  parts), so registering it would cost a set operation per chunk.  Instead every live
+  parser and builder is in ``OWNERS`` and says which string object it shows as open; only
+  a ``str`` asks them, one identity comparison per live stream.
+
+Rules it keeps:
+
+1. An id in ``OPEN`` belongs to a live object: its owner holds every container it added
+   until it discards it, and when the owner is dropped before the end (a stream left
+   early, an error) ``release`` discards the rest (``weakref.finalize``), so a recycled id
+   never reads as open.
+2. ``unspool.MISSING`` is in ``OPEN`` for good: nothing has begun.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# The ids of the containers that live parsers and builders are still building.
+OPEN: set[int] = set()
+# Live parsers and builders; each has ``_open_string()``: the open string object it shows.
+OWNERS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def is_complete(value: Any) -> bool:
+    """Whether ``value``, taken from a live snapshot, can no longer change.
+
+    - a ``dict`` or ``list`` of ``Parser.value`` (or of a ``stream_model`` partial): False
+      until its closing bracket arrived, True from then on;
+    - a ``Partial`` model: False until its JSON object closed and was validated;
+    - a ``str``: False for the open string as the snapshot shows it now (it may grow); a
+      string that completed is True, and so is an older, shorter copy of the open string
+      (read the snapshot again for the current one).  Python shares the empty string and
+      one-character strings, so such a string reads as open while the open string shows
+      that very object;
+    - numbers, ``True``, ``False``, ``None``: True (they appear only when complete);
+    - ``unspool.MISSING``: False (nothing has begun);
+    - anything no live stream is building: True.
+
+    One set lookup for a container or partial; for a string one comparison per stream
+    alive in the process.
+    """
+    if id(value) in OPEN:
+        return False
+    if type(value) is str:
+        return not any(owner._open_string() is value for owner in OWNERS)
+    return True
+
+
+def track(owner: Any, still_open: Callable[[], Iterable[Any]]) -> None:
+    """Ask ``owner`` about its open string from now on; when it is collected, discard the
+    containers that ``still_open()`` gives (rule 1: it must not refer to ``owner``)."""
+    OWNERS.add(owner)
+    weakref.finalize(owner, release, still_open)
+
+
+def release(still_open: Callable[[], Iterable[Any]]) -> None:
+    """Forget the containers of an owner that is gone: nothing will complete them."""
+    for container in still_open():
+        OPEN.discard(id(container))
