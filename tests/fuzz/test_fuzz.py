@@ -8,7 +8,7 @@ Three budgets, chosen with ``UNSPOOL_FUZZ``:
 - ``UNSPOOL_FUZZ=ci``: a short random run with fresh inputs each time (``.ci/run`` runs it,
   a few seconds per target)::
 
-      UNSPOOL_FUZZ=ci python -m pytest tests/fuzz -p no:randomly
+      UNSPOOL_FUZZ=ci python -m pytest tests/fuzz
 
 - ``UNSPOOL_FUZZ=long``: the local soak, 20,000 inputs per target (about half an hour)::
 
