@@ -303,15 +303,6 @@ PROSE = st.sampled_from(
 )
 
 
-def _extract_supported() -> bool:
-    try:
-        Parser(extract=True)  # type: ignore[call-arg]
-    except TypeError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _extract_supported(), reason="Parser(extract=True) has not landed yet")
 def test_extract_front_end() -> None:
     """``Parser(extract=True)`` on a valid document wrapped in prose, a fence or a think
     block: the value is ``json.loads`` of the document; never an undocumented exception."""
@@ -324,7 +315,7 @@ def test_extract_front_end() -> None:
         )
         before, after = data.draw(PROSE)
         text = _encoded(data, before + json.dumps(value) + after)
-        parser = Parser(extract=True)  # type: ignore[call-arg]
+        parser = Parser(extract=True)
         try:
             for chunk in data.draw(chunked(text)):
                 parser.feed(chunk)
