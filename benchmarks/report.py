@@ -536,6 +536,8 @@ def readme_section(results: Results, info: dict[str, Any], mem: dict[str, Any] |
         "",
         "The whole text in one chunk: " + (", ".join(whole) or "not measured") + ".",
         "",
+        text_plot(parser, results, "article"),
+        "",
         *notes,
         "",
     ]
@@ -580,6 +582,52 @@ def readme_section(results: Results, info: dict[str, Any], mem: dict[str, Any] |
         "",
     ]
     return "\n".join(lines)
+
+
+TEXT_W, TEXT_H = 64, 16  # the text plot's grid: columns (size) and rows (time)
+
+
+def text_plot(suite: Suite, results: Results, workload: str, chunking: str = "llm") -> str:
+    """A log-log plot of time against size in plain text (the README cannot link an image
+    that the package index would show): one letter per contender, lower case where the time
+    is estimated, ``*`` where two meet."""
+    view = results.view(suite.name)
+    letters = dict(zip(suite.contenders, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", strict=False))
+    points = [
+        (math.log10(m.n_bytes), math.log10(m.seconds), name, m.estimated)
+        for name in suite.contenders
+        for size in suite.sizes
+        if (m := view.get(workload, size, chunking, name)) and m.seconds > 0
+    ]
+    if not points:
+        return ""
+    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+    y0, y1 = math.floor(min(p[1] for p in points)), math.ceil(max(p[1] for p in points))
+    grid = [[" "] * TEXT_W for _ in range(TEXT_H)]
+    for x, y, name, estimated in points:
+        col = round((x - x0) / max(x1 - x0, 1e-9) * (TEXT_W - 1))
+        row = TEXT_H - 1 - round((y - y0) / max(y1 - y0, 1) * (TEXT_H - 1))
+        mark = letters[name].lower() if estimated else letters[name]
+        grid[row][col] = mark if grid[row][col] == " " else "*"
+    lines = [f"{workload}, {_chunking_label(chunking)}: time per stream against size"]
+    decades = {
+        round((y1 - d) / max(y1 - y0, 1) * (TEXT_H - 1)): _time_label(d) for d in range(y0, y1 + 1)
+    }
+    for row, cells in enumerate(grid):
+        lines.append(f"{decades.get(row, ''):>9} |" + "".join(cells).rstrip())
+    lines.append(" " * 10 + "+" + "-" * TEXT_W)
+    ticks = [" "] * (TEXT_W + 12)
+    for size in suite.sizes:
+        m = next((m for m in view.items if m.workload == workload and m.size == size), None)
+        if m is not None:
+            col = 11 + round((math.log10(m.n_bytes) - x0) / max(x1 - x0, 1e-9) * (TEXT_W - 1))
+            label = SIZE_LABELS[size]
+            start = min(max(0, col - len(label) // 2), len(ticks) - len(label))
+            ticks[start : start + len(label)] = label
+    lines.append("".join(ticks).rstrip())
+    legend = [f"{letters[n]} {CONTENDERS[n].label}" for n in suite.contenders if n in letters]
+    lines += ["", *("   ".join(legend[i : i + 4]) for i in range(0, len(legend), 4))]
+    return "```text\n" + "\n".join(lines) + "\n```"
 
 
 def _suite_targets(name: str, results: Results) -> list[Target]:

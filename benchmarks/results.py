@@ -15,7 +15,7 @@ NOT_RUN = "not run"  # the start of ``Measurement.error`` for a pass skipped as 
 @dataclass
 class Settings:
     repeats: int = 5  # timed passes per (case, contender), at most
-    cell_budget: float = 10.0  # seconds of timed samples per (case, contender), about
+    cell_budget: float = 5.0  # seconds of timed samples per (case, contender), about
     reparse_budget: float = 15.0  # run a re-parse contender for real only below this estimate
     clock: str = "process_time"  # CPU time of this process: steadier on a shared machine
     min_sample: float = 0.02  # seconds: shorter passes are looped to about this long a sample
