@@ -55,6 +55,7 @@ from typing import Any
 
 from ._errors import ParseError
 from ._events import ItemError
+from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
@@ -267,6 +268,7 @@ class Splitter:
         max_depth: int | None = DEFAULT_MAX_DEPTH,
         max_string: int = DEFAULT_MAX_STRING,
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        extract: bool = False,
     ) -> None:
         if on_error not in _ON_ERROR:
             raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
@@ -300,6 +302,14 @@ class Splitter:
         self._restart(0, 0, 0)
         if self._recover:  # kept out of feed(), which must stay short
             self.feed = self._feed_lines  # type: ignore[method-assign]
+        # extract=True: the front-end that finds the JSON in model text takes feed and close
+        # (see _extract); the fast path would read past the end of a document, so it is off.
+        self._extract: Extractor | None = None
+        if extract:
+            self._fast = False
+            self._options["stop_after_document"] = True
+            self._tok.stop_after_document = True
+            self._extract = Extractor(self, lambda: self._tok, multiple=True, detach=False)
 
     def _restart(self, pos: int, lines: int, byte_pos: int) -> None:
         """Start a fresh tokenizer at absolute position ``pos``, the start of a line."""
@@ -337,6 +347,8 @@ class Splitter:
                 return []
         if self._error is not None:
             raise self._error
+        if self._extract is not None:
+            return self._extract.feed(chunk)
         out: list[Any] = []
         try:
             if type(chunk) is str and not self._bytes:
@@ -379,6 +391,8 @@ class Splitter:
         """End of input: return the last items, or raise if the text is truncated or bad."""
         if self._error is not None:
             raise self._error
+        if self._extract is not None:
+            return self._extract.close()
         out: list[Any] = []
         try:
             self._close(out)
