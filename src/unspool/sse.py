@@ -16,7 +16,7 @@ stopped)::
   ``value`` at ``pointer``: a new key of an object, the next element of an array (the pointer's
   last part is the array's length), or ``""``: the document itself (with ``multiple=True``,
   each new document).  ``["+", pointer, text]`` appends ``text`` to the string at ``pointer``.
-  A patch only ever adds, as DESIGN section 3's invariants allow (4: arrays grow at the end, 5:
+  A patch only ever adds, as the snapshot invariants allow (README; 4: arrays grow at the end, 5:
   objects gain keys, 3: strings gain characters), so applying it costs time in proportion to
   its size.  The one exception is a duplicate object key: its value shows when it completes,
   by an ``=`` that replaces the older value (last wins, as ``json.loads``).
