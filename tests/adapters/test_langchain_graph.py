@@ -433,3 +433,29 @@ def test_node_names_the_subgraph_too(mode: str) -> None:
     deltas = ul.text_deltas(stream("structured", mode), node="kitchen")
     with pytest.raises(ul.NoContentError, match="without any text"):
         list(deltas)
+
+
+REFUSALS = {
+    "additional_kwargs": [
+        {"content": "", "additional_kwargs": {"refusal": part}} for part in ("I can't ", "help.")
+    ],
+    "content_block": [{"content": [{"type": "refusal", "refusal": "I can't help."}]}],
+}
+
+
+@pytest.mark.parametrize("shape", REFUSALS)
+def test_a_refusal_is_loud(shape: str) -> None:
+    model = RecordedChatModel(chunks=REFUSALS[shape])
+    source = build("text", model=model).stream(QUESTION, stream_mode="messages")
+    deltas = ul.text_deltas(source, node="writer")
+    with pytest.raises(ul.RefusalError, match=r"the model refused: I can't help\.$"):
+        list(unspool.iter_partial(deltas))
+    assert deltas.refusal == "I can't help."
+
+
+def test_a_refusal_of_structured_output() -> None:
+    """langchain-core's own parser raises for a refusal block; additional_kwargs reach us."""
+    model = RecordedChatModel(chunks=REFUSALS["additional_kwargs"])
+    source = build("structured", model=model).stream(QUESTION, stream_mode="messages")
+    with pytest.raises(ul.RefusalError, match=r"the model refused: I can't help\.$"):
+        list(ul.iter_tool_calls(source, node="writer"))

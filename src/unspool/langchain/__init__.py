@@ -34,11 +34,13 @@ once, from the parent node, and that is read too::
         ...                                   # partial arguments, then done=True, validated
 
 The end is loud (unless ``strict=False``): a ``"length"`` / ``"max_tokens"`` stop raises
-``TokenLimitError`` after the last chunk, and a stream that ended without what was asked for
-(no text, no tool call) raises ``NoContentError`` saying what it did carry: tool calls instead
-of text, only other stream modes, only other nodes.  A shape the adapter does not know raises
-``TypeError`` naming it at the first such item.  ``stop_reason`` and ``usage`` come from the
-chunks' ``response_metadata`` and ``usage_metadata``.
+``TokenLimitError`` after the last chunk; a refusal (``additional_kwargs["refusal"]`` or a
+``"refusal"`` content block) raises ``RefusalError`` with its text; a stream that ended
+without what was asked for (no text, no tool call) raises ``NoContentError`` saying what it
+did carry: tool calls instead of text, only other stream modes, only other nodes.  A shape
+the adapter does not know raises ``TypeError`` naming it at the first such item.
+``stop_reason``, ``usage`` and ``refusal`` come from the chunks' ``response_metadata``,
+``usage_metadata`` and ``additional_kwargs``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import unspool
 from unspool._adapters import (
     DeltaStream,
+    RefusalError,
     TokenLimitError,
     ToolCall,
     ToolCallDelta,
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DeltaStream",
     "NoContentError",
+    "RefusalError",
     "TokenLimitError",
     "ToolCall",
     "ToolCallDelta",
@@ -132,6 +136,9 @@ class _LangChainStream(DeltaStream[Any]):
         if isinstance(output, str):
             return self._content(output)
         self._metadata(output)
+        refusal = (getattr(output, "additional_kwargs", None) or {}).get("refusal")
+        if isinstance(refusal, str):  # langchain-openai streams a refusal there, in pieces
+            self._refusal_parts.append(refusal)
         return self._content(getattr(output, "content", None)) + self._tool_calls(output)
 
     def _content(self, content: Any) -> list[Any]:
@@ -142,6 +149,11 @@ class _LangChainStream(DeltaStream[Any]):
             for block in blocks
             if isinstance(block, str)
             or (isinstance(block, dict) and block.get("type") in _TEXT_BLOCKS)
+        ]
+        self._refusal_parts += [
+            block["refusal"]  # the Responses API's refusal content block
+            for block in blocks
+            if isinstance(block, dict) and block.get("type") == "refusal" and block.get("refusal")
         ]
         out: list[Any] = []
         for text in texts:
