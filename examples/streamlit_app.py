@@ -18,6 +18,7 @@ turn, a chunk every ``UNSPOOL_REPLAY_DELAY`` seconds (default 0.03);
 
 The history lives in ``st.session_state.messages``; an answer is kept as the text the model
 sent, and drawn again on every rerun by ``write_model`` (a whole text is one chunk).
+``extract=True`` skips what a model may put around its JSON (a sentence, a code fence).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def answer(messages: list[dict[str, str]]) -> str:
     text: list[str] = []
     with st.spinner("Cooking…"):
         deltas = unspool.langchain.text_deltas(stream, node="chatbot")
-        unspool.streamlit.write_model(kept(deltas, text), Recipe)
+        unspool.streamlit.write_model(kept(deltas, text), Recipe, extract=True)
     return "".join(text)
 
 
@@ -150,7 +151,7 @@ for message in st.session_state.messages:
         if message["role"] == "user":
             st.markdown(message["content"])
         else:
-            unspool.streamlit.write_model([message["content"]], Recipe)
+            unspool.streamlit.write_model([message["content"]], Recipe, extract=True)
 
 if prompt := st.chat_input("Ask for a recipe"):
     st.session_state.messages.append({"role": "user", "content": prompt})

@@ -227,6 +227,22 @@ ARTICLE = (
 )
 
 
+def sidebar_app(chunks, model):
+    import streamlit as st
+
+    import unspool
+
+    st.title("Main")
+    unspool.streamlit.write_model(chunks, model, container=st.sidebar)
+
+
+def test_the_container_argument_says_where_the_placeholder_goes() -> None:
+    at = AppTest.from_function(sidebar_app, args=(chunked(ANSWER), Recipe)).run()
+    assert not at.exception
+    assert [m.value for m in at.sidebar.markdown] == FINAL_PAGE
+    assert [m.value for m in at.main.markdown] == []
+
+
 def test_nested_objects_get_a_box_and_enums_show_their_value() -> None:
     at = run(chunked(ARTICLE), model=Article)
     assert shown(at) == [

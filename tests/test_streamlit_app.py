@@ -20,7 +20,9 @@ from unspool.streamlit import DONE, WRITING
 
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
 APP = EXAMPLES / "streamlit_app.py"
-INVALID = pathlib.Path(__file__).parent / "fixtures" / "streamlit_invalid_recipe.json"
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+INVALID = FIXTURES / "streamlit_invalid_recipe.json"
+FENCED = FIXTURES / "streamlit_fenced_recipe.json"
 
 
 def recording(path: pathlib.Path) -> list[list[str]]:
@@ -157,3 +159,14 @@ def test_a_validation_error_mid_stream_is_shown_not_raised(
     ask(app, "Something else?")
     assert not app.exception
     assert len(chat(app)) == 4
+
+
+def test_prose_and_a_code_fence_around_the_json_are_skipped(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNSPOOL_RECORDING", str(FENCED))
+    ask(app, "And a soup?")
+    assert chat(app)[1] == ("assistant", final_page(ANSWERS[1]))
+    assert not app.error
+    app.run()  # the kept text, fence and all, is drawn the same again
+    assert chat(app)[1] == ("assistant", final_page(ANSWERS[1]))

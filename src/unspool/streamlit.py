@@ -174,7 +174,9 @@ class _ModelView:
                 self.finished.add(name)
 
     def error(self, err: Exception) -> None:
-        self.error_slot.show(str(err), lambda box: box.error(_error_text(err), icon="🚨"))
+        self.error_slot.show(
+            str(err), lambda box: box.error(_error_text(err), icon=":material/error:")
+        )
 
 
 # -- drawing a value whole ---------------------------------------------------------------------
