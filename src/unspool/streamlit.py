@@ -82,16 +82,16 @@ def write_model(
     with unspool.stream_model(chunks, model, **options) as stream:
         try:
             for partial in stream:
-                view.update(partial, unspool.completed(partial))
+                view.update(partial)
                 if on_update is not None:
                     on_update(partial)
             final = stream.final()
         except unspool.UnspoolError as err:
             if stream.partial is not None:  # values completed by the failing chunk show too
-                view.update(stream.partial, unspool.completed(stream.partial))
+                view.update(stream.partial)
             view.error(err)
             return None
-    view.update(final, None)
+    view.update(final, final=True)
     return final
 
 
@@ -157,18 +157,17 @@ class _ModelView:
         self.error_slot = _Slot(box)
         self.finished: set[str] = set()  # fields drawn complete: skipped until the final
 
-    def update(self, value: Any, done: frozenset[str] | None) -> None:
-        """Draw ``value`` (a partial whose complete fields are ``done``, or the final model:
-        ``done`` None, everything is complete)."""
+    def update(self, value: Any, final: bool = False) -> None:
+        """Draw ``value``: the live partial, or the ``final`` model (all of it complete)."""
         for name, view in self.fields.items():
-            if done is None:
+            if final:
                 view.restart()
             elif name in self.finished:
                 continue
             field = getattr(value, name)
             if field is None:
                 continue
-            complete = done is None or name in done
+            complete = final or unspool.is_complete(field)
             view.update(field, complete)
             if complete:
                 self.finished.add(name)
