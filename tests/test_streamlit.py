@@ -44,7 +44,7 @@ class Recipe(BaseModel):
     tip: str | None = Field(default=None, title="Chef's tip")
 
 
-def model_app(chunks, model, stop_at):  # no annotations: AppTest runs its source as a script
+def model_app(chunks, model, stop_at, min_interval=None):  # no annotations: run as a script
     """The script AppTest runs (from its source, so it imports what it uses)."""
     import streamlit as st
 
@@ -59,7 +59,9 @@ def model_app(chunks, model, stop_at):  # no annotations: AppTest runs its sourc
             st.stop()  # what the page shows at this update is what the test reads
 
     st.session_state.final = "running"
-    st.session_state.final = unspool.streamlit.write_model(chunks, model, on_update=on_update)
+    st.session_state.final = unspool.streamlit.write_model(
+        chunks, model, on_update=on_update, min_interval=min_interval
+    )
 
 
 def run(chunks: Any, stop_at: int = 0, model: type[BaseModel] = Recipe) -> AppTest:
@@ -241,6 +243,13 @@ def test_the_container_argument_says_where_the_placeholder_goes() -> None:
     assert not at.exception
     assert [m.value for m in at.sidebar.markdown] == FINAL_PAGE
     assert [m.value for m in at.main.markdown] == []
+
+
+def test_min_interval_redraws_less_often_and_the_end_shows_everything() -> None:
+    at = AppTest.from_function(model_app, args=(chunked(ANSWER), Recipe, 0, 3600.0)).run()
+    assert not at.exception
+    assert at.session_state["updates"] == 1  # the first change; the rest waited for the end
+    assert shown(at) == FINAL_PAGE
 
 
 def test_nested_objects_get_a_box_and_enums_show_their_value() -> None:

@@ -42,6 +42,7 @@ except ModuleNotFoundError as err:  # pragma: no cover - exercised in a subproce
     ) from err
 
 import unspool
+from unspool._drivers import _pacer
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -64,6 +65,7 @@ def write_model(
     *,
     container: DeltaGenerator | None = None,
     on_update: Callable[[Partial[M]], object] | None = None,
+    min_interval: float | None = None,
     **options: Any,
 ) -> M | None:
     """Render the JSON object streaming in ``chunks`` as a live ``model`` and return it.
@@ -72,16 +74,21 @@ def write_model(
     ``unspool.langchain.text_deltas(graph.stream(..., stream_mode="messages"))``.
     ``container``: where the placeholder goes (default: the current one, such as the
     ``st.chat_message`` block you are in).  ``on_update(partial)`` is called after each
-    redraw with the live ``unspool.Partial[model]``.  ``options`` go to
-    ``unspool.stream_model`` (``allow_nan``, limits).
+    redraw with the live ``unspool.Partial[model]``.  ``min_interval`` (seconds) redraws at
+    most that often, as ``iter_partial`` does: each redraw sends the open text field whole,
+    so a long text streamed in small chunks costs the browser O(length) per chunk without
+    it.  ``options`` go to ``unspool.stream_model`` (``extract``, ``allow_nan``, limits).
 
     Returns the validated ``model`` (drawn once more, with its defaults), or ``None`` when
     the stream failed: the error is then shown below what arrived.
     """
     view = _ModelView((container or st).empty().container(), model)
+    pacer = _pacer(min_interval)
     with unspool.stream_model(chunks, model, **options) as stream:
         try:
             for partial in stream:
+                if pacer is not None and not pacer.ready(True):
+                    continue  # held back: the next redraw, or the last one, shows it
                 view.update(partial)
                 if on_update is not None:
                     on_update(partial)
