@@ -291,3 +291,82 @@ def test_any_prose_json_and_suffix(answer, data):
     run = feed_all(data.draw(chunked(encoded)), extract=True, snapshots=False)
     assert run.error is None, f"{text!r}: {run.error!r}"
     assert same(run.value, value)
+
+
+# -- every entry point takes the keyword ---------------------------------------------------------
+
+ANSWER = (
+    "<think>They want JSON.</think>Sure! Here it is:\n```json\n"
+    '{"title": "Streams", "items": [{"name": "a"}, {"name": "b"}]}\n```\nAnything else {?}'
+)
+ANSWER_VALUE = {"title": "Streams", "items": [{"name": "a"}, {"name": "b"}]}
+ANSWER_CHUNKS = [ANSWER[i : i + 5] for i in range(0, len(ANSWER), 5)]
+
+
+async def _agen(chunks: list[str]) -> Any:
+    for chunk in chunks:
+        yield chunk
+
+
+async def test_drivers():
+    snapshots = list(unspool.iter_partial(ANSWER_CHUNKS, extract=True))
+    assert snapshots[-1] == ANSWER_VALUE and len(snapshots) > 5
+    events = list(unspool.iter_events(ANSWER_CHUNKS, extract=True))
+    assert events[-1] == ValueCompleted((), ANSWER_VALUE, 0)
+    items = list(unspool.iter_objects(ANSWER_CHUNKS, at="/items", extract=True))
+    assert items == ANSWER_VALUE["items"]
+    assert [s async for s in unspool.aiter_partial(_agen(ANSWER_CHUNKS), extract=True)][
+        -1
+    ] == ANSWER_VALUE
+    assert [e async for e in unspool.aiter_events(_agen(ANSWER_CHUNKS), extract=True)] == events
+    got = [x async for x in unspool.aiter_objects(_agen(ANSWER_CHUNKS), at="/items", extract=True)]
+    assert got == items
+    with pytest.raises(ParseError, match="extract=True"):
+        list(unspool.iter_partial(ANSWER_CHUNKS))
+
+
+async def test_models():
+    pydantic = pytest.importorskip("pydantic")
+
+    class Item(pydantic.BaseModel):
+        name: str
+
+    class Answer(pydantic.BaseModel):
+        title: str
+        items: list[Item] = []
+
+    with unspool.stream_model(ANSWER_CHUNKS, Answer, extract=True) as stream:
+        partials = list(stream)
+        final = stream.final()
+    assert final == Answer.model_validate(ANSWER_VALUE) and partials
+    async with unspool.astream_model(_agen(ANSWER_CHUNKS), Answer, extract=True) as astream:
+        apartials = [p async for p in astream]
+        assert await astream.final() == final and len(apartials) == len(partials)
+    names = [m.name for m in unspool.iter_models(ANSWER_CHUNKS, Item, at="/items", extract=True)]
+    assert names == ["a", "b"]
+    got = [
+        m.name
+        async for m in unspool.aiter_models(_agen(ANSWER_CHUNKS), Item, at="/items", extract=True)
+    ]
+    assert got == names
+    # NDJSON lines in a fence, a bad one skipped
+    text = 'Items:\n```json\n{"name": "a"}\n{"name": 2}\n{"name": "c"}\n```\nDone.'
+    skipped = unspool.iter_models([text[:20], text[20:]], Item, on_error="skip", extract=True)
+    assert [m.name for m in skipped] == ["a", "c"]
+
+
+def test_cli(capsys, tmp_path):
+    from unspool.__main__ import main
+
+    source = tmp_path / "answer.txt"
+    source.write_text(ANSWER, encoding="utf-8")
+    assert main(["split", "--at", "/items", "--extract", str(source)]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == ANSWER_VALUE[
+        "items"
+    ]
+    assert main(["watch", "--extract", str(source)]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == ANSWER_VALUE
+    assert main(["events", "--extract", str(source)]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["value"] == ANSWER_VALUE
+    assert main(["watch", str(source)]) == 1
+    assert "pass extract=True" in capsys.readouterr().err

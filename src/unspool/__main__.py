@@ -82,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     watch = commands.add_parser("watch", help="one JSON line per snapshot that changed")
     for command in (split, events, watch):
         command.add_argument("file", nargs="?", type=argparse.FileType("rb"), default=None)
+        command.add_argument(
+            "--extract",
+            action="store_true",
+            help="find the JSON in model text: skip prose, ``` fences of other languages and "
+            "<think> blocks",
+        )
     args = ap.parse_args(argv)
 
     try:
@@ -91,17 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         source = _read(args.file or sys.stdin.buffer)
         if args.command == "split":
-            splitter = Splitter(at=args.at, on_error=args.on_error)
+            splitter = Splitter(at=args.at, on_error=args.on_error, extract=args.extract)
             for chunk in source:
                 for item in splitter.feed(chunk):
                     _line(_item_line(item))
             for item in splitter.close():
                 _line(_item_line(item))
         elif args.command == "events":
-            for event in iter_events(source):
+            for event in iter_events(source, extract=args.extract):
                 _line(_event_line(event))
         else:
-            for snapshot in iter_partial(source):
+            for snapshot in iter_partial(source, extract=args.extract):
                 _line(snapshot)
     except ParseError as err:
         print(f"unspool: {err}", file=sys.stderr)

@@ -19,6 +19,9 @@ driver of the package (``_models`` and ``_adapters`` reuse ``ClosingIterator`` a
    at once (the cancellation runs through the generator's ``finally``).  After a plain
    ``break`` or an exception in the loop body, Python cannot run ``await`` at drop time:
    asyncio's async-generator finalizer schedules ``aclose()`` once the driver is collected.
+
+Keyword options go to ``Parser`` / ``Splitter``; ``extract=True`` finds the JSON in model
+text (prose, code fences, ``<think>`` blocks skipped: the rules are in ``_extract``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Thin sync and async twins over the sans-I/O cores in ``_validate`` (``PartialBui
 the stream ends, is left early or fails, the source's iterator and the source itself are
 closed (``close()`` / ``aclose()``), so an upstream HTTP stream stops at once.  The partial
 that ``stream_model`` yields is live (one instance updated in place, see ``_validate``).
+Keyword options reach the ``Parser`` / ``Splitter``, so ``extract=True`` reads a model's
+answer with prose, code fences and ``<think>`` blocks around the JSON (see ``_extract``).
 """
 
 from __future__ import annotations

@@ -106,6 +106,11 @@ class Parser:
     per chunk, and linear even for absurd nesting, where the event paths of n nested values
     hold O(n^2) items.  ``iter_partial`` uses it.  ``multiple``, ``allow_nan`` and the limits
     (``max_depth=None`` lifts the nesting limit) are the ``Tokenizer``'s.
+
+    ``extract=True`` reads JSON inside model text: prose before it, a ```` ```json ```` fence
+    around it and ``<think>`` blocks are skipped, and whatever follows the value is ignored
+    (the rules are in ``unspool._extract``); snapshots and events flow from the first
+    character of the JSON, and error positions count the whole text as received.
     """
 
     def __init__(

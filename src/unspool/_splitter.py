@@ -256,6 +256,10 @@ class Splitter:
     UTF-8 raises too, unless it is in a line being dropped (``raw`` shows it as U+FFFD).
 
     ``allow_nan``, ``max_depth``, ``max_string`` and ``max_buffer`` are the tokenizer's.
+
+    ``extract=True`` reads JSON inside model text (prose, code fences and ``<think>`` blocks
+    skipped, see ``unspool._extract``): each json fence holds documents, and outside fences
+    a document starts at the first ``{``, later ones at a ``{`` or ``[`` that begins a line.
     """
 
     def __init__(
