@@ -333,7 +333,7 @@ async def test_models():
 
     class Answer(pydantic.BaseModel):
         title: str
-        items: list[Item] = []
+        items: list[Item]
 
     with unspool.stream_model(ANSWER_CHUNKS, Answer, extract=True) as stream:
         partials = list(stream)
