@@ -83,10 +83,15 @@ class ToolCall:
 class TokenLimitError(unspool.IncompleteJSONError):
     """The model stopped at its token limit, so its output is cut off.
 
-    Raised by an adapter after the stream's last chunk when the stop reason is ``"length"``
-    (chat completions), ``"max_output_tokens"`` (Responses API) or ``"max_tokens"``
-    (anthropic).  ``pos``, ``lineno`` and ``colno`` count the characters the adapter passed
-    on; ``partial`` is ``unspool.MISSING`` (the last snapshot is the one your loop last saw).
+    Raised after the stream's last chunk when the stop reason is ``"length"`` (chat
+    completions), ``"max_output_tokens"`` (Responses API) or ``"max_tokens"`` (anthropic)
+    and the JSON is cut off.  Through an unspool driver (``iter_partial``, ``iter_events``,
+    ``iter_objects``, ``stream_model``, ``iter_models``, ``iter_tool_calls``, sync or async)
+    ``partial`` is the last snapshot, to salvage: what the driver's parser held (the partial
+    model for ``stream_model``, the cut-off call's arguments for ``iter_tool_calls``), and
+    JSON that was complete anyway raises nothing (read ``stop_reason`` on the stream).
+    Iterating the ``DeltaStream`` yourself, ``partial`` is ``unspool.MISSING``.  ``pos``,
+    ``lineno`` and ``colno`` count the characters the adapter passed on.
     """
 
     def __init__(self, stop_reason: str, pos: int = 0, lineno: int = 1, colno: int = 1) -> None:
@@ -126,7 +131,12 @@ class DeltaStream(Generic[T]):
     - ``truncated``: whether the stop reason is the token limit.
 
     With ``strict=True`` (the default) the stream raises ``TokenLimitError`` or
-    ``RefusalError`` after its last chunk; with ``strict=False`` it just ends.
+    ``RefusalError`` after its last chunk; with ``strict=False`` it just ends, and an
+    unspool driver fed from it ends quietly too when the JSON is cut off, keeping what
+    arrived (the last snapshot, the items so far; ``stream_model``'s ``final()`` still
+    raises ``IncompleteJSONError`` with the partial).  Either way, JSON that was complete
+    when the limit hit is no error: the value is whole, and ``truncated`` says the limit
+    was reached.
     """
 
     def __init__(self, stream: Any, *, tools: bool = False, strict: bool = True) -> None:
@@ -143,6 +153,12 @@ class DeltaStream(Generic[T]):
         self._pos = 0  # characters passed on, for TokenLimitError
         self._line = 1
         self._line_start = 0
+
+    @property
+    def strict(self) -> bool:
+        """Whether the stream raises at its end when cut off or refused (the drivers read
+        it: with ``strict=False`` they end quietly on cut-off JSON too)."""
+        return self._strict
 
     @property
     def truncated(self) -> bool:
@@ -318,18 +334,17 @@ class _ToolCalls:
             return []  # nothing visible changed (whitespace, half a number, a key alone)
         return [ToolCall(d.index, d.id, d.name, call.parser.value)]
 
-    def end(self) -> list[ToolCall]:
-        """At the end of the stream: close every parser, finish the calls still open."""
-        out = []
+    def end(self) -> Iterator[ToolCall]:
+        """At the end of the stream: close every parser, finish the calls still open (those
+        before a cut-off one are yielded before its IncompleteJSONError)."""
         for index, call in sorted(self.calls.items()):
             if not call.fed:
-                out.append(self.finish(index, call, {}))  # no arguments (anthropic sends "")
+                yield self.finish(index, call, {})  # no arguments (anthropic sends "")
                 continue
             events = call.parser.close()  # raises IncompleteJSONError if cut off
             for event in events:
                 if not call.done and not event.path and isinstance(event, unspool.ValueCompleted):
-                    out.append(self.finish(index, call, event.value))
-        return out
+                    yield self.finish(index, call, event.value)
 
     def finish(self, index: int, call: _Call, value: Any) -> ToolCall:
         call.done = True

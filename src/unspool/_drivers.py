@@ -40,6 +40,7 @@ from collections.abc import (
 )
 from typing import Any, Generic, TypeVar
 
+from ._errors import IncompleteJSONError
 from ._events import Event
 from ._parser import Parser
 from ._splitter import Splitter
@@ -66,23 +67,89 @@ async def _aclose(*objects: object) -> None:
             _close(obj)
 
 
+class _Cut:
+    """The end of a source that can stop at the model's token limit (an adapter's
+    ``DeltaStream``: it has ``truncated``, ``strict`` and ``stop_reason``).
+
+    Such a source raises ``TokenLimitError`` (an ``IncompleteJSONError`` of kind
+    ``"token_limit"``) after its last chunk when ``strict``; the driver takes that as the
+    end of the text instead, and lets its own ``close()`` decide, so that:
+
+    1. JSON that was complete anyway is no error: the value is whole (the stop reason stays
+       readable on the source).
+    2. Cut-off JSON raises the source's ``TokenLimitError`` with ``partial`` set to what
+       the driver's ``close()`` reported: the last snapshot (the salvage case).
+    3. With ``strict=False`` cut-off JSON ends the loop quietly, keeping what arrived.
+    """
+
+    __slots__ = ("error", "source")
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.error: IncompleteJSONError | None = None
+
+    def chunks(self, iterator: Iterator[Any]) -> Generator[Any, None, None]:
+        try:
+            yield from iterator
+        except IncompleteJSONError as err:
+            if err.kind != "token_limit":  # another error of the source's: as it is
+                raise
+            self.error = err
+
+    async def achunks(self, iterator: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
+        try:
+            async for chunk in iterator:
+                yield chunk
+        except IncompleteJSONError as err:
+            if err.kind != "token_limit":
+                raise
+            self.error = err
+
+    def incomplete(self, err: IncompleteJSONError) -> None:
+        """The driver's close() found the text cut off: raise, or end quietly (rule 3)."""
+        if self.error is not None:
+            self.error.partial = err.partial
+            raise self.error from err
+        if not (self.source.truncated and self.source.strict is False):
+            raise err
+
+
+def _cut(source: object) -> _Cut | None:
+    return _Cut(source) if hasattr(source, "truncated") and hasattr(source, "strict") else None
+
+
 @contextlib.contextmanager
 def _owned(source: Iterable[Any]) -> Iterator[Iterator[Any]]:
-    """Iterate ``source``, closing its iterator and the source itself afterwards."""
+    """Iterate ``source``, closing its iterator and the source itself afterwards (and end
+    a source cut off at the token limit as ``_Cut`` says)."""
     iterator = iter(source)
+    cut = _cut(source)
+    chunks = iterator if cut is None else cut.chunks(iterator)
     try:
-        yield iterator
+        yield chunks
+    except IncompleteJSONError as err:
+        if cut is None:
+            raise
+        cut.incomplete(err)
     finally:
-        _close(iterator, *((source,) if source is not iterator else ()))
+        _close(*((chunks,) if chunks is not iterator else ()), iterator)
+        _close(*((source,) if source is not iterator else ()))
 
 
 @contextlib.asynccontextmanager
 async def _aowned(source: AsyncIterable[Any]) -> AsyncIterator[AsyncIterator[Any]]:
     iterator = aiter(source)
+    cut = _cut(source)
+    chunks = iterator if cut is None else cut.achunks(iterator)
     try:
-        yield iterator
+        yield chunks
+    except IncompleteJSONError as err:
+        if cut is None:
+            raise
+        cut.incomplete(err)
     finally:
-        await _aclose(iterator, *((source,) if source is not iterator else ()))
+        await _aclose(*((chunks,) if chunks is not iterator else ()), iterator)
+        await _aclose(*((source,) if source is not iterator else ()))
 
 
 def _unbegun(generator: Generator[Any, Any, Any]) -> bool:

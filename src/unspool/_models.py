@@ -34,6 +34,7 @@ def _partials(
         for chunk in source:
             if builder.feed(chunk):
                 yield builder.partial  # type: ignore[misc]
+        _end(builder, chunks)
 
 
 async def _apartials(
@@ -43,6 +44,17 @@ async def _apartials(
         async for chunk in source:
             if builder.feed(chunk):
                 yield builder.partial  # type: ignore[misc]
+        _end(builder, chunks)
+
+
+def _end(builder: PartialBuilder[M], chunks: object) -> None:
+    """A stream cut off by the model's token limit (an adapter's source: ``truncated``)
+    reports it from the iteration, as ``_owned`` rules (TokenLimitError carrying the
+    partial, or a quiet end with ``strict=False``); any other truncated stream is reported
+    by ``final()``."""
+    if getattr(chunks, "truncated", False) is True:
+        builder.close()
+        builder.raise_incomplete()
 
 
 class _Stream(Generic[M]):

@@ -967,6 +967,11 @@ class PartialBuilder(Generic[M]):
                 err.partial = self.partial
             self._error = err
 
+    def raise_incomplete(self) -> None:
+        """After ``close()``: raise its ``IncompleteJSONError`` if the text was cut off."""
+        if isinstance(self._error, IncompleteJSONError):
+            raise self._error
+
     def final(self) -> M:
         """``Model.model_validate`` of the complete value, run once (after ``close()``)."""
         if self._final is not MISSING:
