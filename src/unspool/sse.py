@@ -447,6 +447,7 @@ def _failed(encoder: Encoder, exc: Exception) -> list[Frame]:
 def _iter_frames(
     encoder: Encoder, chunks: Iterable[Chunk], pacer: _Pacer
 ) -> Generator[Frame, None, None]:
+    last: list[Frame] = []  # stays empty if a strict=False source ends cut off (_owned)
     try:
         with _owned(chunks) as source:
             for chunk in source:
@@ -455,7 +456,7 @@ def _iter_frames(
                     yield from frames
                     if encoder.error is not None:
                         return
-        last = encoder.close()
+            last = encoder.close()  # inside: a source cut off at the token limit says so
     except Exception as exc:
         yield from _failed(encoder, exc)
         return
@@ -495,6 +496,7 @@ async def _ticking(source: AsyncIterator[Chunk], pacer: _Pacer) -> AsyncGenerato
 async def _aiter_frames(
     encoder: Encoder, chunks: AsyncIterable[Chunk], pacer: _Pacer
 ) -> AsyncGenerator[Frame | None, None]:
+    last: list[Frame] = []
     try:
         async with _aowned(chunks) as source:
             if pacer.keep_alive is None and pacer.min_interval is None:
@@ -514,7 +516,7 @@ async def _aiter_frames(
                             yield frame
                         if encoder.error is not None:
                             return
-        last = encoder.close()
+            last = encoder.close()  # inside: a source cut off at the token limit says so
     except Exception as exc:
         for frame in _failed(encoder, exc):
             yield frame
