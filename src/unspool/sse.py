@@ -10,12 +10,22 @@ stopped)::
 
     id: 4
     event: patch
-    data: [["=","/sections/0",{"heading":"Intro","body":""}],["+","/sections/0/body","Once"]]
+    data: [["+"," end."],["=","/sections/1",{"heading":"Intro","body":"Once"}]]
+
+    id: 5
+    event: patch
+    data: [["+","/sections/1/body"," upon"]]
+
+    id: 6
+    event: patch
+    data: [["+"," a time"]]
 
 - ``patch``: a JSON array of operations, applied in order.  ``["=", pointer, value]`` puts
   ``value`` at ``pointer``: a new key of an object, the next element of an array (the pointer's
   last part is the array's length), or ``""``: the document itself (with ``multiple=True``,
-  each new document).  ``["+", pointer, text]`` appends ``text`` to the string at ``pointer``.
+  each new document).  ``["+", pointer, text]`` appends ``text`` to the string at ``pointer``;
+  ``["+", text]`` appends to the string the previous operation (of this or an earlier patch)
+  put or appended to -- the common case, a model writing one string, without its pointer.
   A patch only ever adds, as the snapshot invariants allow (README; 4: arrays grow at the end, 5:
   objects gain keys, 3: strings gain characters), so applying it costs time in proportion to
   its size.  The one exception is a duplicate object key: its value shows when it completes,
@@ -160,7 +170,8 @@ class Encoder:
         self._root: Any = MISSING  # the document the client has
         self._open: Path | None = None  # the path of the open string the client shows
         self._appended: list[str] = []  # deltas to that string not sent yet
-        self._ops: list[Any] = []  # replacements (duplicate keys) not sent yet
+        self._ops: list[Any] = []  # operations not sent yet, in order
+        self._target: Path | None = None  # the string the last operation put or appended to
         # The last event, if it was a completion: (document, path).  A value the parser
         # began is complete exactly when this names it (children complete first, and a
         # later sibling or the parent's end would make another event last).
@@ -244,7 +255,7 @@ class Encoder:
             elif depth < len(spine):  # the container at this depth is complete
                 self._end_level(depth)
             elif depth == len(spine) and depth and self._is_duplicate(path):
-                self._ops.append(["=", pointer(path), event.value])
+                self._put(self._ops, path, event.value)
         last = events[-1]
         self._latest = last.document
         self._last_completed = (last.document, last.path) if type(last) is ValueCompleted else None
@@ -262,8 +273,18 @@ class Encoder:
     def _queue_appended(self) -> None:
         if self._appended:
             assert self._open is not None  # deltas are kept only for the open string
-            self._ops.append(["+", pointer(self._open), "".join(self._appended)])
+            text = "".join(self._appended)
             self._appended = []
+            if self._open == self._target:  # the string the last operation named: no pointer
+                self._ops.append(["+", text])
+            else:
+                self._ops.append(["+", pointer(self._open), text])
+                self._target = self._open
+
+    def _put(self, ops: list[Any], path: Path, value: Any) -> None:
+        """Queue ``["=", pointer, value]``."""
+        ops.append(["=", pointer(path), value])
+        self._target = path if type(value) is str else None
 
     def _is_duplicate(self, path: Path) -> bool:
         """Whether a value completed at ``path`` replaces one the client has (a key repeated
@@ -303,7 +324,7 @@ class Encoder:
             self._document = self._latest
         self._sent_root = True
         self._root = value
-        ops.append(["=", "", value])
+        self._put(ops, (), value)
         self._follow((), value)
 
     def _grow(self, ops: list[Any]) -> None:
@@ -321,7 +342,7 @@ class Encoder:
             keys = reversed(list(itertools.islice(reversed(container), new)))
         key: Any = None
         for key in keys:
-            ops.append(["=", pointer((*base, key)), container[key]])
+            self._put(ops, (*base, key), container[key])
         level[1] = len(container)
         self._spine_path[-1] = key
         self._follow((*base, key), container[key])
@@ -711,6 +732,7 @@ class Patcher:
         self._growing: tuple[Any, Any] | None = None
         self._growing_path = ""
         self._parts: list[str] = []
+        self._target: str | None = None  # the string the last operation named (a pointer)
 
     @property
     def value(self) -> Any:
@@ -742,6 +764,10 @@ class Patcher:
             self.done = True
 
     def _apply_op(self, op: list[Any]) -> None:
+        if len(op) == 2 and op[0] == "+":  # to the string the previous operation named
+            if self._target is None:
+                raise ProtocolError("'+' without a pointer, and no string before it")
+            op = ["+", self._target, op[1]]
         kind, where, value = op
         if kind == "+":
             if where != self._growing_path or self._growing is None:
@@ -753,8 +779,10 @@ class Patcher:
                     raise ProtocolError(f"'+' on a {type(current).__name__} at {where!r}")
                 self._parts = [current]
             self._parts.append(value)
+            self._target = where
         elif kind == "=":
             self._settle()
+            self._target = where if type(value) is str else None
             if where == "":
                 self._value = value
                 return

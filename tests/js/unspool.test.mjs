@@ -54,6 +54,7 @@ test("a patch that does not fit is refused", () => {
     [["=", "", { a: [] }], ["=", "/a/1", 1]],
     [["=", "", { a: 1 }], ["+", "/a", "x"]],
     [["=", "", { a: 1 }], ["=", "/b/c", 1]],
+    [["=", "", { a: 1 }], ["+", "x"]],
     [["?", "", 1]],
   ]) {
     assert.throws(() => new Patcher().apply("patch", ops), ProtocolError);

@@ -13,7 +13,8 @@
 //
 // The events (see unspool/sse.py): `patch` carries operations, each `["=", pointer, value]`
 // (a new key, the next array element, or "" for the document) or `["+", pointer, text]`
-// (characters appended to a string); `item` {index, value}; `error` {kind, message, ...}; `done`.
+// (characters appended to a string; `["+", text]`: to the string the previous operation
+// named); `item` {index, value}; `error` {kind, message, ...}; `done`.
 // A patch costs time in proportion to its size: keys and elements are only added, strings only
 // appended to (engines keep a growing string as a rope, so `+=` does not copy it).
 //
@@ -44,6 +45,8 @@ export class Patcher {
     this.error = null;
   }
 
+  #target = null; // the string the last operation named (a pointer)
+
   // Apply one event; `data` as JSON text or already parsed. Unknown events are ignored.
   apply(event, data) {
     if (typeof data === "string") data = JSON.parse(data);
@@ -63,7 +66,14 @@ export class Patcher {
     }
   }
 
-  #applyOp([kind, pointer, value]) {
+  #applyOp(op) {
+    if (op.length === 2 && op[0] === "+") {
+      // ["+", text]: to the string the previous operation named.
+      if (this.#target === null) throw new ProtocolError("'+' without a pointer, and no string before it");
+      op = ["+", this.#target, op[1]];
+    }
+    const [kind, pointer, value] = op;
+    this.#target = kind === "+" || typeof value === "string" ? pointer : null;
     if (kind === "=" && pointer === "") {
       this.value = value;
       return;
