@@ -65,14 +65,18 @@ def json_patch_frames(chunks: list[str]) -> list[str]:
     encoder = sse.Encoder()
     client = sse.Patcher()  # to know each grown string whole
     frames = []
+    where = ""
     for chunk in [*chunks, None]:
         new = encoder.close() if chunk is None else encoder.feed(chunk) + encoder.flush()
         ops = []
         for event, data in new:
             if event != "patch":
                 continue
-            for kind, where, value in json.loads(data):
-                client.apply("patch", [[kind, where, value]])
+            for op in json.loads(data):
+                client.apply("patch", [op])
+                if len(op) == 2:  # ["+", text]: the string the previous operation named
+                    op = ["+", where, op[1]]
+                kind, where, value = op
                 if kind == "+":
                     ops.append({"op": "replace", "path": where, "value": _get(client, where)})
                 else:
