@@ -8,6 +8,7 @@
     python -m benchmarks --check           # CI: README/RESULTS.md/plot == render(results.json)
     python -m benchmarks --from-json       # render results.json again (after a report change)
     python -m benchmarks --suite adversarial --size 10k,100k --contender unspool
+    python -m benchmarks --suite adversarial --merge   # re-measure one suite in results.json
     python -m benchmarks --memory [--mb N] [--trace] [--write]
     python -m benchmarks --profile article [--size 1m] [--chunking whole]
     python -m benchmarks --list
@@ -586,6 +587,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--trace", action="store_true", help="memory demo: add tracemalloc's peak (much slower)"
     )
     ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="replace only the measurements this run made again in benchmarks/results.json "
+        "(the rest and the machine line stay; the command line says what was merged) and "
+        "render it",
+    )
+    ap.add_argument(
         "--write",
         action="store_true",
         help="save a partial run as benchmarks/results.json and render it (a full run always "
@@ -659,13 +667,33 @@ def measure(args: argparse.Namespace, argv: list[str] | None) -> int:
     }
     print()
     print(report.stdout_report(suites, results, info, s, mem))
-    if full_run or args.write:
+    if args.merge:
+        write_outputs(merged(json.loads(RESULTS_FILE.read_text()), data))
+    elif full_run or args.write:
         write_outputs(data)
     else:
         LATEST_FILE.parent.mkdir(exist_ok=True)
         LATEST_FILE.write_text(json.dumps(data, indent=1, ensure_ascii=False))
         print(f"wrote {LATEST_FILE} (results.json and the README only on a full run or --write)")
     return problems(results)
+
+
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` results with every measurement that ``new`` made again replaced by ``new``'s."""
+
+    def key(m: dict[str, Any]) -> tuple[str, ...]:
+        return (m["suite"], m["workload"], m["size"], m["chunking"], m["contender"])
+
+    again = {key(m) for m in new["results"]}
+    kept = [m for m in old["results"] if key(m) not in again]
+    return {
+        **old,
+        "command": f"{old['command']}, then {new['command']} ({new['machine']['date']}, "
+        f"unspool {new['machine']['unspool']})",
+        "suites": [*old["suites"], *(name for name in new["suites"] if name not in old["suites"])],
+        "extra": new["extra"],
+        "results": kept + new["results"],
+    }
 
 
 def problems(results: Results) -> int:
