@@ -612,18 +612,22 @@ def adversarial_table(results: Results) -> str:
     return _table(header, rows, "l" + "r" * len(suite.contenders)) if rows else ""
 
 
-TEXT_W, TEXT_H = 64, 16  # the text plot's grid: columns (size) and rows (time)
+TEXT_W, TEXT_H = 72, 18  # the text plot's grid: columns (size) and rows (time)
+# The text plot's series: unspool and one of each kind of peer (plot.svg has them all).
+TEXT_SERIES = ("unspool", "json.loads", "jiter", "partial-json-parser", "sjp-native", "sjp-pure")
+TEXT_SERIES += ("ijson-items",)
 
 
 def text_plot(suite: Suite, results: Results, workload: str, chunking: str = "llm") -> str:
     """A log-log plot of time against size in plain text (the README cannot link an image
     that the package index would show): one letter per contender, lower case where the time
-    is estimated, ``*`` where two meet."""
+    is estimated; where marks meet, the one listed first is drawn."""
     view = results.view(suite.name)
-    letters = dict(zip(suite.contenders, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", strict=False))
+    names = [n for n in TEXT_SERIES if n in suite.contenders]
+    letters = dict(zip(names, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", strict=False))
     points = [
         (math.log10(m.n_bytes), math.log10(m.seconds), name, m.estimated)
-        for name in suite.contenders
+        for name in reversed(names)  # the first listed is drawn last, on top
         for size in suite.sizes
         if (m := view.get(workload, size, chunking, name)) and m.seconds > 0
     ]
@@ -635,26 +639,33 @@ def text_plot(suite: Suite, results: Results, workload: str, chunking: str = "ll
     for x, y, name, estimated in points:
         col = round((x - x0) / max(x1 - x0, 1e-9) * (TEXT_W - 1))
         row = TEXT_H - 1 - round((y - y0) / max(y1 - y0, 1) * (TEXT_H - 1))
-        mark = letters[name].lower() if estimated else letters[name]
-        grid[row][col] = mark if grid[row][col] == " " else "*"
-    lines = [f"{workload}, {_chunking_label(chunking)}: time per stream against size"]
+        grid[row][col] = letters[name].lower() if estimated else letters[name]
     decades = {
         round((y1 - d) / max(y1 - y0, 1) * (TEXT_H - 1)): _time_label(d) for d in range(y0, y1 + 1)
     }
-    for row, cells in enumerate(grid):
-        lines.append(f"{decades.get(row, ''):>9} |" + "".join(cells).rstrip())
-    lines.append(" " * 10 + "+" + "-" * TEXT_W)
-    ticks = [" "] * (TEXT_W + 12)
+    width = max(len(label) for label in decades.values())
+    lines = [f"{workload}, {_chunking_label(chunking)}: time per stream against size, log-log"]
+    lines += [
+        f"{decades.get(row, ''):>{width}} |" + "".join(cells).rstrip()
+        for row, cells in enumerate(grid)
+    ]
+    lines.append(" " * (width + 1) + "+" + "-" * TEXT_W)
+    ticks = [" "] * (width + TEXT_W + 12)
+    free = 0  # the first column a tick label may use without touching the previous one
     for size in suite.sizes:
         m = next((m for m in view.items if m.workload == workload and m.size == size), None)
-        if m is not None:
-            col = 11 + round((math.log10(m.n_bytes) - x0) / max(x1 - x0, 1e-9) * (TEXT_W - 1))
-            label = SIZE_LABELS[size]
-            start = min(max(0, col - len(label) // 2), len(ticks) - len(label))
+        if m is None:
+            continue
+        col = width + 2 + round((math.log10(m.n_bytes) - x0) / max(x1 - x0, 1e-9) * (TEXT_W - 1))
+        label = SIZE_LABELS[size]
+        start = max(free, col - len(label) // 2)
+        if start + len(label) <= len(ticks) and start <= col:
             ticks[start : start + len(label)] = label
+            free = start + len(label) + 1
     lines.append("".join(ticks).rstrip())
-    legend = [f"{letters[n]} {CONTENDERS[n].label}" for n in suite.contenders if n in letters]
+    legend = [f"{letters[n]} {CONTENDERS[n].label}" for n in names]
     lines += ["", *("   ".join(legend[i : i + 4]) for i in range(0, len(legend), 4))]
+    lines.append("(lower case: estimated, not run; where marks meet, the first listed is drawn)")
     return "```text\n" + "\n".join(lines) + "\n```"
 
 
