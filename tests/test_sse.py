@@ -517,3 +517,12 @@ def test_extract_finds_the_json_in_model_text(chunker: Any) -> None:
         assert patcher.done and patcher.error is None
         assert patcher.value == {"title": "Tea", "sections": [{"h": "a"}, {"h": "b"}]}
         assert patcher.items == [{"h": "a"}, {"h": "b"}]
+
+
+def test_unspool_sse_after_import_unspool() -> None:
+    import subprocess
+    import sys
+
+    code = "import unspool; print(unspool.sse.stream is not None, 'sse' in dir(unspool))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -17,6 +17,7 @@ from typing import Any
 from unspool import sse
 
 STREAMS = Path(__file__).parent / "js" / "streams.json"
+VERCEL = Path(__file__).parent / "js" / "vercel.json"
 
 ARTICLE = {
     "title": 'Tea, "brewed" well',
@@ -66,16 +67,35 @@ def build_streams() -> list[dict[str, Any]]:
     return streams
 
 
+VERCEL_CASES: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("article-items", random_chunks(json.dumps(ARTICLE), 3, 16), {"at": "/sections"}),
+    ("error", ['{"title": "Hel', 'lo", "n": [1, 2', ", x]}"], {}),
+]
+
+
+def build_vercel() -> list[dict[str, Any]]:
+    """Vercel AI SDK UI message streams, with the value the last data part must show."""
+    out = []
+    for name, chunks, options in VERCEL_CASES:
+        ids = {"part_id": "answer-1", "message_id": "msg-1"}
+        text = "".join(sse.vercel_stream(chunks, name="answer", **ids, **options))
+        patcher = sse.Patcher()
+        patcher.feed("".join(sse.stream(chunks, **options)))
+        out.append({"name": name, "sse": text, "value": patcher.value, "items": patcher.items})
+    return out
+
+
 def dump(streams: list[dict[str, Any]]) -> str:
     return json.dumps(streams, ensure_ascii=False, indent=1) + "\n"
 
 
 def test_the_streams_node_replays_are_what_the_encoder_makes() -> None:
-    assert STREAMS.read_text(encoding="utf-8") == dump(build_streams()), (
-        "tests/js/streams.json is stale: run python tests/test_sse_js.py"
-    )
+    stale = "is stale: run python tests/test_sse_js.py"
+    assert STREAMS.read_text(encoding="utf-8") == dump(build_streams()), f"{STREAMS} {stale}"
+    assert VERCEL.read_text(encoding="utf-8") == dump(build_vercel()), f"{VERCEL} {stale}"
 
 
 if __name__ == "__main__":
     STREAMS.write_text(dump(build_streams()), encoding="utf-8")
-    sys.stdout.write(f"wrote {STREAMS}\n")
+    VERCEL.write_text(dump(build_vercel()), encoding="utf-8")
+    sys.stdout.write(f"wrote {STREAMS} and {VERCEL}\n")

@@ -87,9 +87,9 @@ _PYDANTIC_NAMES = {
 }
 
 
-# The adapters (and unspool.streamlit) load on first use too: ``unspool.openai.text_deltas(...)``
-# after ``import unspool``.
-_ADAPTERS = ("anthropic", "langchain", "openai", "streamlit")
+# The adapters (and unspool.sse, unspool.streamlit) load on first use too:
+# ``unspool.openai.text_deltas(...)`` after ``import unspool``.
+_ADAPTERS = ("anthropic", "langchain", "openai", "sse", "streamlit")
 
 
 def __getattr__(name: str) -> _Any:

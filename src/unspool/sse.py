@@ -838,6 +838,7 @@ def vercel_stream(
     *,
     name: str = "object",
     part_id: str | None = None,
+    message_id: str | None = None,
     at: str | None = None,
     model: Any = None,
     extract: bool = False,
@@ -851,13 +852,14 @@ def vercel_stream(
     SDK replaces a data part that has the same id, so the message shows the object as it
     grows); each item (``at=``) is a ``data-<name>-item`` part of its own; an error is an
     ``error`` part; the stream ends with ``finish`` and ``[DONE]``.  Send it with
-    ``VERCEL_HEADERS``.  The protocol has no patches: every part repeats the whole snapshot,
+    ``VERCEL_HEADERS``.  ``part_id`` and ``message_id`` are random unless given.  The
+    protocol has no patches: every part repeats the whole snapshot,
     so bytes grow with the square of the answer -- use ``min_interval`` to bound the count.
     (``useObject`` takes plain text instead: stream the model's raw JSON text deltas as
     ``text/plain``, and it parses them itself.)
     """
     encoder = Encoder(at=at, model=model, extract=extract, **parser_options)
-    message_id = f"msg-{uuid.uuid4().hex}"
+    message_id = message_id or f"msg-{uuid.uuid4().hex}"
     part_id = part_id or f"{name}-{uuid.uuid4().hex[:12]}"
 
     def render(frame: Frame | None, _number: int) -> str:
