@@ -803,8 +803,8 @@ def llm_chunks(parts: Iterator[str], seed: int = 0) -> Iterator[str]:
 def held_text(splitter: Splitter) -> int:
     """Characters the splitter keeps: the open item's text and the fast path's buffers."""
     return (
-        sum(map(len, splitter._parts))
-        + sum(map(len, splitter._held or []))
+        splitter._kept.length
+        + (splitter._held.length if splitter._held else 0)
         + sum(map(len, splitter._pending))
     )
 
@@ -920,3 +920,68 @@ async def test_aiter_objects() -> None:
     assert [x async for x in unspool.aiter_objects(chunks())] == [{"a": 1}, {"b": 2}, 3]
     with pytest.raises(ParseError):
         [x async for x in unspool.aiter_objects(chunks(), at="/x", max_depth=0)]
+
+
+# -- held text (issue 13): about its size in memory, and under a limit
+
+
+def _held_peak(splitter: Splitter, head: Any, body: Any, size: int) -> int:
+    """Peak bytes allocated while ``splitter`` takes ``head`` and then ``body`` in chunks
+    made one by one, as a stream's are (so a chunk is freed unless the splitter keeps it)."""
+    tracemalloc.start()
+    try:
+        splitter.feed(head)
+        for i in range(0, len(body), size):
+            splitter.feed(body[i : i + size])
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_an_open_item_costs_about_its_size(fast: bool, kind: type) -> None:
+    # An item open across 4-character chunks (mostly whitespace, as pretty-printed output
+    # is) is held as joined text, not as one str per chunk (~15 bytes per character).
+    n = 100_000
+    head, body = '[{"a": [', " " * n
+    if kind is bytes:
+        head, body = head.encode(), body.encode()  # type: ignore[assignment]
+    peak = _held_peak(make("", fast), head, body, 4)
+    assert peak < 3 * n
+
+
+def test_a_dropped_line_costs_about_its_size_and_keeps_at_most_max_buffer() -> None:
+    n = 300_000
+    splitter = Splitter(on_error="yield", max_buffer=1000, max_string=500)
+    peak = _held_peak(splitter, '{"a": 1}\n{"a": x', "y" * n + '}\n{"b": 2}\n', 4)
+    # The line's raw text is kept up to the limit, then only counted (the fast path holds
+    # at most _HOLD_MAX characters of it first).
+    assert peak < 3 * _HOLD_MAX
+    splitter = Splitter(on_error="yield", max_buffer=1000, max_string=500)
+    text = '{"a": 1}\n{"a": x' + "y" * n + '}\n{"b": 2}\n'
+    items = [item for i in range(0, len(text), 7) for item in splitter.feed(text[i : i + 7])]
+    items += splitter.close()
+    assert items[0] == {"a": 1} and items[2] == {"b": 2}
+    bad = items[1]
+    assert isinstance(bad, ItemError) and bad.raw == ('{"a": x' + "y" * n)[:1000]
+    assert bad.error.kind == "expected_value" and bad.pos == 9
+
+
+def test_an_item_longer_than_the_held_limit_raises_where_it_passes_it(chunker) -> None:
+    # The limit is the larger of max_buffer and max_string (an item can hold any string
+    # allowed); the error is at the item's start plus the limit whatever the chunking, and
+    # the items before it are returned.
+    text = '{"items": [[1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2]]}'
+    for chunks in chunker(text):
+        for fast in (True, False):
+            result, error = per_feed(chunks, "/items", fast, max_buffer=12, max_string=10)
+            assert [item for items in result for item in items] == [[1]]
+            assert error is not None and isinstance(error, unspool.LimitExceeded)
+            assert (error.kind, error.pos, error.index, error.path) == (
+                "max_buffer",
+                16 + 12,
+                1,
+                ("items", 1),
+            )
+    # At the limit exactly, the item is fine.
+    assert split([text], "/items", max_buffer=34)[1] == list(range(1, 11))

@@ -7,13 +7,23 @@ split point, for str and for bytes.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from strategies import assert_same, check_invariants, feed_all, same
 
 from unspool import MISSING, Parser, ValueCompleted
-from unspool._tokenizer import T_STRING, T_STRING_END, T_STRING_PART, T_STRING_START, Tokenizer
+from unspool._tokenizer import (
+    T_SCALAR,
+    T_STRING,
+    T_STRING_END,
+    T_STRING_PART,
+    T_STRING_START,
+    Tokenizer,
+)
 
 STRINGS = [
     r'""',
@@ -211,3 +221,115 @@ def test_a_whole_document_deeper_than_max_depth_is_refused_on_every_python():
         else:
             with pytest.raises(LimitExceeded):
                 parser.close()
+
+
+# -- hostile sizes (issue 13): work linear in the input, memory about the size of what is held
+
+
+class _CountingPattern:
+    """Stands for a compiled pattern and counts the characters its ``fullmatch`` reads."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+        self.read = 0
+
+    def fullmatch(self, text: str, *args: Any) -> Any:
+        self.read += len(text)
+        return self.pattern.fullmatch(text, *args)
+
+
+def _chunks(data: Any, size: int) -> list[Any]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def _stream(data: Any, size: int) -> Iterator[Any]:
+    return (data[i : i + size] for i in range(0, len(data), size))
+
+
+@pytest.mark.parametrize("digits", ["0." + "9" * 4000, "9" * 4000, "1.5e" + "1" * 4000])
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_a_long_number_is_read_once(monkeypatch, digits, kind):
+    # Each chunk's digits are checked with the number's state so far, never re-joined and
+    # re-matched: the characters matched stay about the number's length (it was n^2 / 8).
+    import unspool._tokenizer as tokenizer_module
+
+    counting = _CountingPattern(tokenizer_module._NUMBER_PREFIX)
+    monkeypatch.setattr(tokenizer_module, "_NUMBER_PREFIX", counting)
+    text = '{"score": ' + digits + "}"
+    data = text if kind is str else text.encode()
+    tokenizer = Tokenizer()
+    tokens = [t for chunk in _chunks(data, 4) for t in tokenizer.feed(chunk)]
+    tokens += tokenizer.close()
+    assert counting.read <= 2 * len(digits)
+    if digits.startswith("9"):  # an int past int()'s digit limit
+        assert tokenizer.error is None or tokenizer.error.kind == "number_too_long"
+    else:
+        assert [t[1] for t in tokens if t[0] == T_SCALAR] == [json.loads(text)["score"]]
+
+
+def test_a_long_number_is_read_once_by_the_splitter(monkeypatch):
+    import unspool._tokenizer as tokenizer_module
+    from unspool import Splitter
+
+    counting = _CountingPattern(tokenizer_module._NUMBER_PREFIX)
+    monkeypatch.setattr(tokenizer_module, "_NUMBER_PREFIX", counting)
+    number = "0." + "9" * 4000
+    splitter = Splitter(with_raw=True)
+    items = [item for chunk in _chunks(f"[{number}, 1]", 4) for item in splitter.feed(chunk)]
+    items += splitter.close()
+    assert [raw for _, _, raw in items] == [number, "1"]
+    assert counting.read <= 2 * len(number)
+
+
+@pytest.mark.parametrize(
+    "number, kind",
+    [("1.", "invalid_number"), ("01", "invalid_number"), ("1e+", "invalid_number"), ("-", None)],
+)
+def test_a_number_cut_anywhere_is_judged_by_its_state(number, kind):
+    # Every split of an invalid or incomplete number reports what the whole one reports.
+    text = f"[{number}]"
+    for cut in range(1, len(text)):
+        run = feed_all([text[:cut], text[cut:]])
+        whole = feed_all([text])
+        assert (run.error.kind, run.error.pos) == (whole.error.kind, whole.error.pos)
+        if kind is not None:
+            assert run.error.kind == kind
+
+
+def _held_peak(feed: Any, chunks: Iterator[Any]) -> int:
+    """Peak bytes allocated while ``feed`` takes ``chunks``, made one by one as a stream's
+    are (so a chunk is freed unless the parser keeps it)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for chunk in chunks:
+            feed(chunk)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+N_HELD = 200_000
+
+
+@pytest.mark.parametrize(
+    "head, body",
+    [('["', "x"), ('{"', "x"), ("[1", "1"), ("[1.", "1")],
+    ids=["string", "key", "int", "float"],
+)
+def test_an_open_token_costs_about_its_size(head, body):
+    # Open across 4-character chunks, a string, key or number held each chunk as its own str:
+    # ~15 bytes per character.  Joined as it comes, it costs its size plus a little.
+    chunks = itertools.chain([head], _stream(body * N_HELD, 4))
+    parser = Parser(events=False, max_string=1 << 30, max_buffer=1 << 30)
+    assert _held_peak(parser.feed, chunks) < 3 * N_HELD
+
+
+def test_an_open_string_with_events_costs_about_its_size():
+    parser = Parser(events=True)
+    peak = _held_peak(parser.feed, itertools.chain(['{"a": "'], _stream("x" * N_HELD, 4)))
+    assert peak < 3 * N_HELD
+    assert parser.value == {"a": "x" * N_HELD}

@@ -37,7 +37,7 @@ KINDS = frozenset(
         "empty_input",  # input ended before any value
         "max_depth",  # nesting deeper than max_depth
         "max_string",  # one string or key longer than max_string
-        "max_buffer",  # a number longer than max_buffer (numbers are held back until complete)
+        "max_buffer",  # a number or Splitter item longer than max_buffer (held until complete)
     }
 )
 

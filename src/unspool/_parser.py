@@ -55,6 +55,8 @@ from ._tokenizer import (
     Tokenizer,
 )
 
+_PACK = 64  # string parts the parser holds before it joins them into one block
+
 
 class _Missing:
     """The type of ``MISSING``: the snapshot before any value has begun."""
@@ -143,7 +145,9 @@ class Parser:
         self._error: ParseError | None = None
         self._changed = False  # did the last feed change the snapshot?
         # The open string value: its parts since the last read, where it lives, its path.
+        # The parts are joined into blocks as they come (see _pack_string).
         self._string_parts: list[str] = []
+        self._string_blocks: list[str] = []
         self._string_parent: Any = None
         self._string_slot: Any = None
         self._string_path: Path = ()
@@ -186,7 +190,10 @@ class Parser:
         if len(tokens) == 1 and tokens[0][0] == T_STRING_PART:
             # The most frequent case while an LLM writes prose, kept out of _apply's loop.
             text = tokens[0][1]
-            self._string_parts.append(text)
+            parts = self._string_parts
+            parts.append(text)
+            if len(parts) > _PACK:
+                self._pack_string()
             self._string_stale = self._changed = True
             events: list[Event] = []
             if self._events:
@@ -248,6 +255,11 @@ class Parser:
     def _show_string(self) -> None:
         """Put the open string, joined from its parts, into the snapshot."""
         parts = self._string_parts
+        blocks = self._string_blocks
+        if blocks:
+            blocks.extend(parts)
+            parts[:] = blocks
+            blocks.clear()
         text = "".join(parts)
         parts[:] = (text,)
         parent = self._string_parent
@@ -256,6 +268,13 @@ class Parser:
         else:
             parent[self._string_slot] = text
         self._string_stale = False
+
+    def _pack_string(self) -> None:
+        """Join the open string's parts into one block: a part per chunk would cost ~57 bytes
+        each (~15 per character at 4 characters a chunk); blocks of ``_PACK`` parts cost about
+        one byte per character, and each character is copied once more (linear)."""
+        self._string_blocks.append("".join(self._string_parts))
+        self._string_parts = []
 
     def _attach(self, value: Any) -> None:
         """Put a new value in the slot being filled (or make it the document)."""
@@ -283,7 +302,10 @@ class Parser:
             kind = token[0]
             if kind == T_STRING_PART:  # the most frequent token while an LLM writes prose
                 text = token[1]
-                self._string_parts.append(text)
+                parts = self._string_parts
+                parts.append(text)
+                if len(parts) > _PACK:
+                    self._pack_string()
                 self._string_stale = changed = True
                 if want:
                     emit(StringDelta(self._string_path, text, self._document))
@@ -316,6 +338,7 @@ class Parser:
                 attach(text)
                 changed = True
                 self._string_parts = [text]
+                self._string_blocks = []
                 self._string_path = tuple(path) if want else ()
                 if containers:
                     self._string_parent = containers[-1]

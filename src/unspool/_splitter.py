@@ -16,9 +16,13 @@ tokenizer exactly; nothing here decides what valid JSON is.
 Rule 2 (timely).  An item is returned by the ``feed`` whose chunk holds its last character
 (for a number, the delimiter after it).
 
-Rule 3 (bounded memory).  Only the open item's text is kept (``_parts`` or ``_held``), plus
+Rule 3 (bounded memory).  Only the open item's text is kept (``_kept`` or ``_held``), plus
 at most ``_FLUSH_MAX`` characters of placeholders not yet fed; returned items and consumed
-text are dropped.
+text are dropped.  An open container item, like a number, is held up to ``max_buffer``
+characters (never fewer than ``max_string``, so that any string allowed fits in an item);
+a longer one raises ``LimitExceeded``, at the same position whatever the chunking.  The text
+of a bad NDJSON line being dropped is kept up to the same size for ``ItemError.raw`` and the
+log; past it, only counted.
 
 Rule 4 (errors).  The first error is raised after every item before it was returned: when a
 feed completes items and then meets an error, it returns the items and the next call raises
@@ -53,7 +57,7 @@ import json.scanner
 import re
 from typing import Any
 
-from ._errors import ParseError
+from ._errors import LimitExceeded, ParseError
 from ._events import ItemError
 from ._extract import Extractor
 from ._path import Path
@@ -78,14 +82,15 @@ from ._tokenizer import (
     T_STRING_END,
     T_STRING_PART,
     T_STRING_START,
+    TextBuffer,
     Tokenizer,
 )
 
 # What the tokens of the token loop belong to (from M_SKIP up: only the depth counts).
 M_WRAPPER = 0  # no item is open: on the pointer's path, or between documents
-M_STRING = 1  # inside a string item that a chunk boundary cut; its text is kept in _parts
+M_STRING = 1  # inside a string item that a chunk boundary cut; its text is kept in _kept
 M_SKIP = 2  # inside a value off the pointer's path (or a fast item's placeholder): depth only
-M_ITEM = 3  # inside an item container: depth only; its text is kept in _parts
+M_ITEM = 3  # inside an item container: depth only; its text is kept in _kept
 
 # The role of a wrapper container (one frame per open container on the pointer's path).
 F_PATH = 0  # on the pointer's path, above the target
@@ -215,14 +220,24 @@ def _build(raw: str) -> Any:
 class _Discard:
     """A bad NDJSON line whose end has not arrived yet (``on_error`` "skip" / "yield")."""
 
-    def __init__(self, pos: int, line: int, error: ParseError, raw: str, at: int) -> None:
+    def __init__(
+        self, pos: int, line: int, error: ParseError, raw: str, at: int, limit: int
+    ) -> None:
         self.pos = pos  # where the bad item began (absolute)
         self.line = line  # its line number
         self.error = error
-        self.raw = [raw]  # its text so far
+        self.raw = TextBuffer(raw[:limit])  # its text so far, up to ``limit`` characters
+        self.limit = limit
         self.at = at  # absolute character position of the next character to come
         self.byte_at = 0  # the same in bytes (bytes streams)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # bytes streams
+
+    def add(self, text: str) -> None:
+        """More text of the bad line: kept up to the limit, counted always."""
+        self.at += len(text)
+        room = self.limit - self.raw.length
+        if room > 0:
+            self.raw.append(text[:room])
 
 
 class Splitter:
@@ -288,6 +303,8 @@ class Splitter:
         self._max_depth = max_depth if max_depth is not None else 1 << 62
         # No string or number in an item shorter than this can break max_string / max_buffer.
         self._max_item = min(max_string, max_buffer)
+        # The most text an open item (or a dropped line) may hold (module docstring, rule 3).
+        self._max_kept = max(max_string, max_buffer)
         # Items up to this size are within every limit: n characters nest n / 2 deep at most,
         # and the items' array is at most len(keys) + 1 deep.
         self._small = min(self._max_item, 2 * (self._max_depth - len(self._keys) - 1))
@@ -326,11 +343,10 @@ class Splitter:
         self._depth = 0
         self._frames: list[list[Any]] = []
         self._start = 0  # where the open item began (tokenizer positions, as below)
-        self._parts: list[str] = []  # text from _pstart to the end of the last chunk fed
+        self._kept = TextBuffer()  # text from _pstart to the end of the last chunk fed
         self._pstart = 0
         self._gap = 0  # end of the last token at item level (recovery looks after it)
-        self._held: list[str] | None = None  # fast path: the open item's text, not yet fed
-        self._held_len = 0
+        self._held: TextBuffer | None = None  # fast path: the open item's text, not yet fed
         self._closer = ""  # the held item's closing bracket
         self._attempts = 0  # failed scans of the held item
         self._pending: list[str] = []  # fast path: masked text the tokenizer has not seen
@@ -342,13 +358,15 @@ class Splitter:
     def feed(self, chunk: str | bytes) -> list[Any]:
         """Split one more chunk; return the items it completes, in order."""
         held = self._held
-        if held is not None and type(chunk) is str and self._closer not in chunk:
+        if (
+            held is not None
+            and type(chunk) is str
+            and self._closer not in chunk
+            and held.length + len(chunk) <= _HOLD_MAX
+        ):
             # Inside a held item, a chunk without its closing bracket cannot complete it.
-            n = self._held_len + len(chunk)
-            if n <= _HOLD_MAX:
-                held.append(chunk)
-                self._held_len = n
-                return []
+            held.append(chunk)
+            return []
         if self._error is not None:
             raise self._error
         if self._extract is not None:
@@ -379,16 +397,19 @@ class Splitter:
         """``feed`` when bad NDJSON lines are dropped: a held document meets every line end
         at once, since one may end a bad line, which must not hold up the lines after it."""
         held = self._held
-        if held is not None and type(chunk) is str and self._closer not in chunk:
-            n = self._held_len + len(chunk)
-            if n <= _HOLD_MAX and "\n" not in chunk:  # as in feed()
-                held.append(chunk)
-                self._held_len = n
-                return []
+        if (
+            held is not None
+            and type(chunk) is str
+            and self._closer not in chunk
+            and held.length + len(chunk) <= _HOLD_MAX
+            and "\n" not in chunk  # as in feed(), and a line end goes to the tokenizer
+        ):
+            held.append(chunk)
+            return []
         if held is not None and type(chunk) is str and "\n" in chunk and not self._frames:
             held.append(chunk)  # the fast path looks at the document again (_locate)
             self._held = None
-            chunk = "".join(held)
+            chunk = held.text()
         return Splitter.feed(self, chunk)
 
     def close(self) -> list[Any]:
@@ -412,7 +433,7 @@ class Splitter:
         held = self._held
         if held is not None:  # an unfinished item: the tokenizer says what is wrong
             self._held = None
-            self._feed_text("".join(held), out, False)
+            self._feed_text(held.text(), out, False)
         while self._discard is None:
             tok = self._tok
             state = tok.state  # before close() ends a number: the error path is the number's
@@ -467,8 +488,7 @@ class Splitter:
         if discard is not None:
             q = data.find(b"\n")
             text = discard.decoder.decode(data if q < 0 else data[:q], final=q >= 0)
-            discard.raw.append(text)
-            discard.at += len(text)
+            discard.add(text)
             if q < 0:
                 discard.byte_at += len(data)
                 return
@@ -503,7 +523,7 @@ class Splitter:
                 if held is not None:  # the chunk may complete the held item: look again
                     held.append(text[i:] if i else text)
                     self._held = None
-                    text = "".join(held)
+                    text = held.text()
                     i, n = 0, len(text)
                 i = self._locate(text, i, out, held is not None)
                 if i == n:
@@ -531,10 +551,15 @@ class Splitter:
         tokens = tok.feed(piece)
         text = tok.last_text
         base = tok.consumed - len(text)
-        if tokens:
-            self._apply(tokens, text, base, out, False)
-        if tok.error is not None:
-            return self._failed(tok.error, tok.state, text, base, out)
+        over = self._apply(tokens, text, base, out, False) if tokens else -1
+        if over < 0 and self._mode == M_ITEM and tok.consumed - self._start > self._max_kept:
+            over = self._start + self._max_kept  # the open item is too long already
+        err = tok.error
+        if over >= 0 and (err is None or err.pos > over):
+            msg = f"item longer than {self._max_kept} characters (max_buffer, max_string)"
+            err = tok.error_at(LimitExceeded, "max_buffer", msg, over)
+        if err is not None:
+            return self._failed(err, tok.state, text, base, out)
         self._keep(text, base)
         return None
 
@@ -551,9 +576,9 @@ class Splitter:
         try:
             if self._start >= base:
                 return int(_scan_any(text, self._start - base)[1])
-            if sum(map(len, self._parts)) > 4 * (n - i):
+            if self._kept.length > 4 * (n - i):
                 return n  # scanning the kept head would cost more than it saves
-            head = "".join(self._parts)
+            head = self._kept.text()
             end = int(_scan_any(head + text[i:], self._start - self._pstart)[1])
             return i + end - len(head)
         except _SCAN_FAILED:
@@ -568,10 +593,11 @@ class Splitter:
         base: int,
         out: list[Any],
         masked: bool,
-    ) -> None:
+    ) -> int:
         """Walk tokens; ``text`` is the chunk they came from, starting at position ``base``.
 
         ``masked``: the text is the fast path's, where every container item is a placeholder.
+        Returns -1, or where an item longer than ``_max_kept`` passed it (and stops there).
         """
         mode = self._mode
         depth = self._depth
@@ -584,6 +610,9 @@ class Splitter:
                     if not depth:
                         if mode == M_ITEM:
                             end = token[1] + 1
+                            if end - self._start > self._max_kept:
+                                self._mode = mode  # the error is the item's
+                                return self._start + self._max_kept
                             raw = self._text(self._start, end, text, base)
                             self._emit(_decode(raw), raw, out)
                             self._gap = end
@@ -640,6 +669,7 @@ class Splitter:
                 self._gap = end
         self._mode = mode
         self._depth = depth
+        return -1
 
     def _enter(self, kind: int, pos: int) -> int:
         """A container that is not an item begins at ``pos``: push a frame if it is on the
@@ -668,8 +698,8 @@ class Splitter:
         """The stream's text from position ``a`` to ``b`` (``b`` within the current chunk)."""
         if a >= base:
             return text[a - base : b - base]
-        head = "".join(self._parts)
-        self._parts = []
+        head = self._kept.text()
+        self._kept = TextBuffer()
         return head[a - self._pstart :] + text[: b - base]
 
     def _keep(self, text: str, base: int) -> None:
@@ -686,16 +716,16 @@ class Splitter:
             # A scalar item was cut: keep the text after the last token at item level.
             start = self._gap
             if start < base:
-                start = self._pstart if self._parts else base
+                start = self._pstart if self._kept.length else base
         else:
-            if self._parts:
-                self._parts = []
+            if self._kept.length:
+                self._kept = TextBuffer()
             return
         if start >= base:
-            self._parts = [text[start - base :] if start > base else text]
+            self._kept = TextBuffer(text[start - base :] if start > base else text)
             self._pstart = start
         else:
-            self._parts.append(text)
+            self._kept.append(text)
 
     # -- the fast path ----------------------------------------------------------------------
 
@@ -761,8 +791,7 @@ class Splitter:
                     top and self._recover and text.find("\n", j) >= 0
                 ):
                     break
-                self._held = [text[j:]]
-                self._held_len = n - j
+                self._held = TextBuffer(text[j:])
                 self._closer = closer
                 self._attempts = attempts
                 break
@@ -832,7 +861,7 @@ class Splitter:
             raise err
         err.args = (err.msg, err.pos)
         # NDJSON recovery.  The stream's text from _pstart (kept parts) or base on:
-        parts = "".join(self._parts)
+        parts = self._kept.text()
         pstart = self._pstart if parts else base
         whole = parts[: base - pstart] + text
         end = pstart + len(whole)
@@ -847,7 +876,7 @@ class Splitter:
         q = whole.find("\n", start - pstart)
         raw = whole[start - pstart : q if q >= 0 else len(whole)]
         if q < 0:  # the line goes on in later chunks: drop it as it comes
-            discard = _Discard(start + self._off, line, err, raw, end + self._off)
+            discard = _Discard(start + self._off, line, err, raw, end + self._off, self._max_kept)
             if err.byte_pos is not None:  # a bytes stream
                 discard.byte_at = err.byte_pos + len(whole[rel - pstart :].encode())
             self._discard = discard
@@ -870,8 +899,7 @@ class Splitter:
         assert discard is not None
         q = text.find("\n", i)
         piece = text[i : q if q >= 0 else len(text)]
-        discard.raw.append(piece)
-        discard.at += len(piece)
+        discard.add(piece)
         if encode:
             discard.byte_at += len(piece.encode())
         if q < 0:
@@ -884,7 +912,7 @@ class Splitter:
         discard = self._discard
         assert discard is not None
         self._discard = None
-        raw = "".join(discard.raw).removesuffix("\r")
+        raw = discard.raw.text().removesuffix("\r")
         self._bad(discard.pos, raw, discard.error, discard.line, out)
         self._restart(discard.at + 1, discard.line, discard.byte_at + 1)
 

@@ -67,8 +67,8 @@ S_COMMA_OR_CLOSE = 5  # after a value inside a container: ',' or the closing bra
 S_AFTER_DOCUMENT = 6  # after a complete top-level value: whitespace (or, multiple, a value)
 # Inside a token that a chunk boundary cut.
 S_IN_STRING = 7  # inside a string value (held-back escape, if any, in _pending)
-S_IN_KEY = 8  # inside an object key (parts in _key_parts)
-S_IN_NUMBER = 9  # inside a number (parts in _number_parts)
+S_IN_KEY = 8  # inside an object key (text so far in _key)
+S_IN_NUMBER = 9  # inside a number (text so far in _number, how far valid in _number_state)
 S_IN_LITERAL = 10  # inside true/false/null/NaN/Infinity (letters so far in _pending)
 
 # Container kinds on the stack.
@@ -83,10 +83,26 @@ _NEXT_KEY = re.compile(r'[,][ \t\r\n]*"([^"\\\x00-\x1f]*)":[ \t\r\n]*')
 _NUMBER_CHARS = "-+.eE0123456789"
 _NUMBER_RUN = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-# Every prefix of a valid number; a run that is not one can never become valid.
+# Every prefix of a valid number (a run that is not one can never become valid), with groups
+# whose last match (lastindex) says how far it got: a zero (1) or other integer digits (2),
+# '.' (3), fraction digits (4), 'e' (5), exponent sign (6) and digits (7).
 _NUMBER_PREFIX = re.compile(
-    r"-?(?:0|[1-9][0-9]*)?(?:(?<=[0-9])\.[0-9]*)?(?:(?<=[0-9])[eE][-+]?[0-9]*)?"
+    r"-?(?:(0)|([1-9][0-9]*))?(?:(?<=[0-9])(\.)([0-9]+)?)?(?:(?<=[0-9])([eE])([-+])?([0-9]+)?)?"
 )
+# How far a number cut by a chunk boundary got (Tokenizer._number_state): the validity of
+# what follows depends only on this, so the digits so far are never read again.
+N_MINUS = 0  # '-' alone
+N_ZERO = 1  # the integer part '0' (complete)
+N_INT = 2  # integer digits, not beginning with 0 (complete)
+N_DOT = 3  # after the '.'
+N_FRAC = 4  # fraction digits (complete)
+N_EXP = 5  # after 'e' or 'E'
+N_EXP_SIGN = 6  # after the exponent's sign
+N_EXP_DIGITS = 7  # exponent digits (complete)
+N_START = 8  # nothing yet
+N_BAD = 9  # not a prefix of any number
+# A few characters that stand for each state in front of the next piece.
+_NUMBER_REPS = ("-", "0", "1", "1.", "1.0", "1e", "1e+", "1e0", "", "")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _HEX_PREFIX = re.compile(r"[0-9a-fA-F]{0,3}")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -101,10 +117,82 @@ _LITERAL_VALUES: dict[str, Any] = {
     "-Infinity": float("-inf"),
 }
 _CLOSERS = {"}": OBJECT, "]": ARRAY}
+_COMPLETE_NUMBER = (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)
 
 DEFAULT_MAX_DEPTH = 1000
-DEFAULT_MAX_STRING = 1 << 28  # characters in one string or key
-DEFAULT_MAX_BUFFER = 1 << 26  # characters of one number (held back until it is complete)
+# What one stream may make a server hold (see TextBuffer for the cost per character): 16 Mi
+# characters is 30 times the longest answer a model writes today (128k tokens, ~0.5 M
+# characters), and a worst-case hostile stream then costs tens of MB, not GB.
+DEFAULT_MAX_STRING = 1 << 24  # characters in one string or key
+DEFAULT_MAX_BUFFER = 1 << 24  # characters of one number (held back until it is complete)
+
+_PACK = 64  # pieces a TextBuffer holds before it joins them into one block
+
+
+class TextBuffer:
+    """Text that arrives in pieces (a string, key, number or item open across chunks).
+
+    A list of small ``str`` pieces costs ~57 bytes per piece besides the text, ~15 bytes per
+    character when a model sends 4 at a time.  So every ``_PACK`` pieces are joined into one
+    block as they come: about 1 byte per character more than the text (ASCII), each
+    character copied once more, and ``text()`` joins the blocks only when asked.
+    """
+
+    __slots__ = ("blocks", "length", "parts")
+
+    def __init__(self, text: str = "") -> None:
+        self.blocks: list[str] = []
+        self.parts: list[str] = [text] if text else []
+        self.length = len(text)  # characters held
+
+    def reset(self, text: str) -> None:
+        """Hold ``text`` alone (a buffer is reused: cheaper than a new one per token)."""
+        self.parts = [text]
+        self.blocks = []
+        self.length = len(text)
+
+    def append(self, text: str) -> None:
+        parts = self.parts
+        parts.append(text)
+        self.length += len(text)
+        if len(parts) >= _PACK:
+            self.blocks.append("".join(parts))
+            parts.clear()
+
+    def text(self) -> str:
+        """All the text so far (kept as one block: asking again copies only what is new)."""
+        blocks = self.blocks
+        if self.parts:
+            blocks.append("".join(self.parts))
+            self.parts.clear()
+        if len(blocks) > 1:
+            blocks[:] = ["".join(blocks)]
+        return blocks[0] if blocks else ""
+
+
+# The state after a prefix, by the last group it matched (None: '-' alone).
+_STATE_AFTER: dict[int | None, int] = {
+    None: N_MINUS,
+    1: N_ZERO,
+    2: N_INT,
+    3: N_DOT,
+    4: N_FRAC,
+    5: N_EXP,
+    6: N_EXP_SIGN,
+    7: N_EXP_DIGITS,
+}
+
+
+def _number_state(state: int, run: str) -> int:
+    """The state of a number (N_*) in ``state`` after ``run``, its next characters.
+
+    Reads ``run`` and a few characters standing for ``state``: a number cut into many pieces
+    is read once, however long it grows.
+    """
+    m = _NUMBER_PREFIX.fullmatch(_NUMBER_REPS[state] + run)
+    if m is None or state == N_BAD:
+        return N_BAD
+    return _STATE_AFTER[m.lastindex]
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -211,12 +299,13 @@ class Tokenizer:
         self.consumed = 0  # characters fed so far (during a feed: before the current chunk)
         self._token_start = 0  # absolute position where the open string/key/number began
         self._string_len = 0  # characters of the open string or key so far
-        self._key_parts: list[str] = []
-        self._number_parts: list[str] = []
-        self._number_len = 0
+        self._key = TextBuffer()
+        self._number = TextBuffer()
+        self._number_state = N_START
         # Line and column bookkeeping: counts for everything before the current chunk.
         self._lines = 0
         self._line_start = 0
+        self._last_line_start = 0  # _line_start before the last chunk with a newline
         self._decoder: codecs.IncrementalDecoder | None = None  # set by the first bytes chunk
         self._bytes_done = 0  # bytes decoded into characters so far
         self._bad_utf8: str | None = None  # why the last bytes chunk was not UTF-8
@@ -248,7 +337,7 @@ class Tokenizer:
                 return tokens
         state = self.state
         if state == S_IN_NUMBER:
-            if _NUMBER.fullmatch("".join(self._number_parts)) is None:
+            if self._number_state not in _COMPLETE_NUMBER:
                 self._incomplete("eof_in_number", "input ended inside a number")
                 return tokens
             try:
@@ -380,7 +469,7 @@ class Tokenizer:
                 if self._bad_utf8 is not None:
                     self._store_bad_utf8()
                 if state == S_IN_KEY:
-                    self._key_parts.append(body)
+                    self._key.append(body)
                     return []
                 return [(T_STRING_PART, body)] if n else []
         elif state < S_IN_STRING and not chunk.strip(WHITESPACE) and self._bad_utf8 is None:
@@ -389,6 +478,7 @@ class Tokenizer:
             newlines = chunk.count("\n")
             if newlines:
                 self._lines += newlines
+                self._last_line_start = self._line_start
                 self._line_start = self.consumed + chunk.rfind("\n") + 1
             self.consumed += len(chunk)
             return []
@@ -503,11 +593,16 @@ class Tokenizer:
                         if j == n:
                             # The number may go on in the next chunk.
                             self._token_start = base + i
-                            self._number_parts = [text[i:]]
-                            self._number_len = n - i
+                            run = text[i:]
+                            self._number.reset(run)
                             if n - i > self.max_buffer:
                                 self._limit_buffer()
-                            self._check_number_prefix(text[i:], base + i)
+                            m = _NUMBER_PREFIX.fullmatch(run)
+                            if m is None:
+                                self._fail(
+                                    "invalid_number", f"invalid number {run[:40]!r}", base + i
+                                )
+                            self._number_state = _STATE_AFTER[m.lastindex]  # type: ignore[union-attr]
                             state = S_IN_NUMBER
                             i = n
                         elif j == i + 1 and c == "-" and text[j] == "I":
@@ -515,7 +610,7 @@ class Tokenizer:
                             i = self._literal(text, i, base, tokens)
                             state = self.state
                         else:
-                            append(self._number(text[i:j], base + i, base + j))
+                            append(self._whole_number(text[i:j], base + i, base + j))
                             i = j
                             state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                     elif c in _LITERALS:
@@ -562,7 +657,7 @@ class Tokenizer:
                                 append((T_KEY, body, self._token_start))
                                 state = S_COLON
                             else:
-                                self._key_parts = [body]
+                                self._key.reset(body)
                                 state = S_IN_KEY
                                 self._pending = text[i:]
                                 i = n
@@ -602,6 +697,7 @@ class Tokenizer:
         newlines = chunk.count("\n")
         if newlines:
             self._lines += newlines
+            self._last_line_start = self._line_start
             self._line_start = self.consumed + chunk.rfind("\n") + 1
         self.consumed += len(chunk)
         if self._bad_utf8 is not None:
@@ -650,10 +746,9 @@ class Tokenizer:
             return n
         if state == S_IN_KEY:
             body, i, closed = self._string_body(text, 0, base)
-            self._key_parts.append(body)
+            self._key.append(body)
             if closed:
-                tokens.append((T_KEY, "".join(self._key_parts), self._token_start))
-                self._key_parts = []
+                tokens.append((T_KEY, self._key.text(), self._token_start))
                 self.state = S_COLON
                 return i
             self._pending = text[i:]
@@ -661,17 +756,14 @@ class Tokenizer:
         if state == S_IN_NUMBER:
             j = _NUMBER_RUN.match(text).end()  # type: ignore[union-attr]
             if j:
-                self._number_parts.append(text[:j])
-                self._number_len += j
-                if self._number_len > self.max_buffer:
+                self._number.append(text[:j])
+                if self._number.length > self.max_buffer:
                     self._limit_buffer()
+                self._more_number(text[:j])
             if j == n:
-                self._check_number_prefix("".join(self._number_parts), self._token_start)
                 return n
-            parts = self._number_parts
-            if len(parts) == 1 and parts[0] == "-" and text[j] == "I":
+            if self._number_state == N_MINUS and text[j] == "I":
                 # '-' then 'Infinity' in the next chunk: it was a literal after all.
-                self._number_parts = []
                 self.state = S_VALUE
                 return self._literal("-" + text, 0, base - 1, tokens) - 1
             self._end_number(tokens, base + j)
@@ -681,9 +773,13 @@ class Tokenizer:
         return self._literal(text, 0, base, tokens)
 
     def _end_number(self, tokens: list[tuple[Any, ...]], end: int) -> None:
-        parts = self._number_parts
-        self._number_parts = []
-        tokens.append(self._number("".join(parts), self._token_start, end))
+        """The number cut by chunk boundaries ended at ``end``: its state says if it is valid."""
+        run = self._number.text()
+        pos = self._token_start
+        state = self._number_state
+        if state not in _COMPLETE_NUMBER:
+            self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
+        tokens.append(self._number_token(run, state >= N_DOT, pos, end))
         self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
 
     # -- strings ----------------------------------------------------------------------------
@@ -800,25 +896,30 @@ class Tokenizer:
 
     # -- numbers and literals ---------------------------------------------------------------
 
-    def _number(self, run: str, pos: int, end: int) -> tuple[Any, ...]:
+    def _whole_number(self, run: str, pos: int, end: int) -> tuple[Any, ...]:
         if len(run) > self.max_buffer:
             self._token_start = pos
             self._limit_buffer()
         m = _NUMBER.fullmatch(run)
         if m is None:
             self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
-        if m.lastindex is None:  # type: ignore[union-attr]
-            try:
-                return (T_SCALAR, int(run), pos, end)
-            except ValueError:
-                self._fail(
-                    "number_too_long", f"integer with {len(run)} digits exceeds the limit", pos
-                )
-        return (T_SCALAR, float(run), pos, end)
+        return self._number_token(run, m.lastindex is not None, pos, end)  # type: ignore[union-attr]
 
-    def _check_number_prefix(self, run: str, pos: int) -> None:
-        if _NUMBER_PREFIX.fullmatch(run) is None:
-            self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
+    def _number_token(self, run: str, is_float: bool, pos: int, end: int) -> tuple[Any, ...]:
+        if is_float:
+            return (T_SCALAR, float(run), pos, end)
+        try:
+            return (T_SCALAR, int(run), pos, end)
+        except ValueError:
+            self._fail("number_too_long", f"integer with {len(run)} digits exceeds the limit", pos)
+            raise  # unreachable: _fail raises
+
+    def _more_number(self, run: str) -> None:
+        """``run`` continues the open number: fail as soon as it can never be valid."""
+        state = self._number_state = _number_state(self._number_state, run)
+        if state == N_BAD:
+            text = self._number.text()
+            self._fail("invalid_number", f"invalid number {text[:40]!r}", self._token_start)
 
     def _literal(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
         """Read the literal starting at ``text[i]``; return the index after it."""
@@ -905,6 +1006,23 @@ class Tokenizer:
     def _fail(self, kind: str, msg: str, pos: int) -> None:
         self._store(ParseError, kind, msg, pos)
         raise self._stored()
+
+    def error_at(self, cls: type[ParseError], kind: str, msg: str, pos: int) -> ParseError:
+        """An error that a consumer finds at ``pos``, in the chunk ``feed`` just read (a limit
+        of its own), with the line and column the tokenizer would give it."""
+        chunk = self.last_text
+        start = self.consumed - len(chunk)
+        offset = pos - start
+        lines = self._lines - chunk.count("\n", offset)
+        k = chunk.rfind("\n", 0, offset)
+        if k >= 0:
+            line_start = start + k + 1
+        else:
+            line_start = self._last_line_start if "\n" in chunk else self._line_start
+        err = cls(msg, pos, lines + 1, pos - line_start + 1, kind)
+        if self._decoder is not None:
+            err.byte_pos = self._bytes_done - len(chunk[offset:].encode("utf-8", "surrogatepass"))
+        return err
 
     def _stored(self) -> ParseError:
         assert self.error is not None
