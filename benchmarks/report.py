@@ -68,7 +68,7 @@ def _versus_cells(
 def progress_line(m: Measurement, label: str = "") -> str:
     label = label or CONTENDERS[m.contender].label
     if m.error:
-        return f"{label:<15} ERROR {m.error}"
+        return f"{label:<15} {'' if m.error.startswith(NOT_RUN) else 'ERROR '}{m.error}"
     how = (
         "estimated from sampled prefixes, not run"
         if m.estimated
