@@ -68,6 +68,7 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import (
@@ -395,8 +396,9 @@ def error_data(exc: BaseException) -> dict[str, Any]:
         if exc.index is not None:
             data["index"] = exc.index
         return data
-    if isinstance(exc, UnspoolError):  # a refusal, ...
-        return {"kind": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, UnspoolError):  # RefusalError -> "refusal", ...
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+        return {"kind": name.removesuffix("_error"), "message": str(exc)}
     return {"kind": "upstream", "message": f"{type(exc).__name__}: {exc}"}
 
 
@@ -634,7 +636,8 @@ def stream(
     validates the items (with ``at``) or the document, field by field (without); ``extract``
     and ``parser_options`` go to the parser.  ``min_interval`` (seconds) merges patches that
     come faster; ``keep_alive`` (seconds, async sources only: a sync ``next()`` cannot be
-    interrupted) sends a comment when nothing was sent for that long.
+    interrupted) sends a comment when nothing was sent for that long.  Waiting with a timeout
+    costs a task per chunk (about 45 us); ``keep_alive=None`` reads the source directly.
     """
     frames = _frames(chunks, at, model, extract, min_interval, keep_alive, parser_options)
     if isinstance(frames, AsyncGenerator):

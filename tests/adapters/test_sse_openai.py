@@ -73,3 +73,12 @@ async def test_a_client_that_goes_closes_the_sdk_response(served: Serve) -> None
     with pytest.raises(asyncio.CancelledError):
         await task
     s.body.assert_closed_early()
+
+
+def test_a_refusal_is_an_error_event(served: Serve) -> None:
+    s = served("openai_chat_refusal.sse")
+    stream = s.openai().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    patcher = sse.Patcher()
+    patcher.feed("".join(sse.stream(uo.text_deltas(stream))))
+    assert patcher.error is not None and patcher.error["kind"] == "refusal"
+    assert not patcher.done
