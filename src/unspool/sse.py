@@ -151,7 +151,7 @@ class Encoder:
         extract: bool = False,
         **parser_options: Any,
     ) -> None:
-        if extract:  # passed on only when asked for, so older cores still accept the options
+        if extract:  # the JSON is found in model text (prose, fences): the parsers' option
             parser_options["extract"] = extract
         self._parser = Parser(**parser_options)
         self._splitter: Splitter | None = None
