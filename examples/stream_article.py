@@ -1,10 +1,20 @@
-"""Stream a bundled LLM-shaped JSON answer through unspool, a few characters at a time.
+"""Stream an LLM-shaped JSON article through unspool, live, a few characters at a time.
 
-Prints what a user interface would see: each string growing (StringDelta), each value the
-moment it completes (ValueCompleted), and the snapshot after every chunk that changed it.
+On a terminal the growing object is redrawn in place: strings grow, each list item ticks
+to done the moment it closes, and a status line counts chunks, characters and the time
+unspool spent per chunk.  Piped, it prints one JSON line per snapshot.
 
-    python examples/stream_article.py            # fast
-    python examples/stream_article.py --delay 0.02   # watch it like a live model
+    python examples/stream_article.py              # live, about 40 chunks a second
+    python examples/stream_article.py --rate 0     # as fast as it goes
+    unspool demo                                   # the same view over a recorded model answer
+
+The loop inside (``unspool._output.play``, shared with ``unspool demo``) is the core API::
+
+    parser = unspool.Parser()
+    for chunk in chunks:
+        events = parser.feed(chunk)   # ValueCompleted events say which items are done
+        render(parser.value)          # the snapshot: never a half value
+    parser.close()
 """
 
 from __future__ import annotations
@@ -12,11 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import time
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import unspool
+from unspool._output import LiveView, play
 
 ARTICLE = Path(__file__).with_name("article.json")
 
@@ -33,36 +43,12 @@ def llm_chunks(text: str, seed: int = 7) -> Iterator[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--delay", type=float, default=0.0, help="seconds to sleep per chunk")
-    ap.add_argument("--snapshots", action="store_true", help="print every snapshot too")
+    ap.add_argument("--rate", type=float, default=40.0, help="chunks per second (0: at once)")
     args = ap.parse_args()
 
     text = json.dumps(json.loads(ARTICLE.read_text(encoding="utf-8")), indent=2, ensure_ascii=False)
-    parser = unspool.Parser()
-    chunks = 0
-    for chunk in llm_chunks(text):
-        chunks += 1
-        for event in parser.feed(chunk):
-            show(event)
-        if args.snapshots:
-            print(f"    snapshot: {json.dumps(parser.value, ensure_ascii=False)[:100]}")
-        if args.delay:
-            time.sleep(args.delay)
-    for event in parser.close():
-        show(event)
-    print(
-        f"\n{chunks} chunks, {len(text)} characters; final value equals json.loads: "
-        f"{parser.value == json.loads(text)}"
-    )
-
-
-def show(event: unspool.Event) -> None:
-    where = unspool.pointer(event.path) or "/"
-    if isinstance(event, unspool.StringDelta):
-        print(f"  delta     {where:<28} {event.text!r}")
-    else:
-        shown = json.dumps(event.value, ensure_ascii=False)
-        print(f"  completed {where:<28} {shown[:60]}{'...' if len(shown) > 60 else ''}")
+    value = play(llm_chunks(text), LiveView(sys.stdout), args.rate)
+    print(f"final value equals json.loads of the text: {value == json.loads(text)}")
 
 
 if __name__ == "__main__":
