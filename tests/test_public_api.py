@@ -150,3 +150,13 @@ def test_readme_has_no_relative_links():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     targets = re.findall(r"\]\(([^)]*)\)", readme)
     assert [t for t in targets if not t.startswith(("https://", "http://", "#"))] == []
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line.partition("   #")[0].rstrip() for line in readme.splitlines()]
+    setup = [c for c in commands if c.startswith("python3 -m venv") and "venv" in c]
+    assert len(setup) == 2 and all("pip install" in c for c in setup)  # never outside a venv
+    test_command = next(c for c in setup if c.endswith("-m pytest"))
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_command in ci
