@@ -4,9 +4,10 @@ Checks that ``unspool.Partial[Model]`` works in annotations and that the pydanti
 are precisely typed.  A ``# type: ignore[code]`` line is an error that must happen: with
 ``--strict`` (``warn_unused_ignores``) mypy fails if it does not.
 
-``Partial[Model]`` is a generic class to a type checker: its fields read as ``Any`` (no
-checker can make every field of ``Model`` optional without a plugin), its pydantic methods
-are typed, and ``Model`` itself is not a ``Partial[Model]``.
+With the plugin ``unspool.mypy`` (enabled in pyproject.toml), ``Partial[Model]``'s fields
+read as their types made optional, nested models as their partials, and a misspelled field
+is an error; its pydantic methods are typed, and ``Model`` itself is not a
+``Partial[Model]``.  ``tests/typing_pyright.py`` is what pyright (no plugins) checks.
 """
 
 from __future__ import annotations
@@ -22,11 +23,19 @@ from unspool import ItemError, Partial
 
 class Author(BaseModel):
     name: str
+    tags: list[str] = []
 
 
 class Article(BaseModel):
     title: str
     author: Author | None = None
+    co_authors: list[Author] = []
+    by_lang: dict[str, Author] = {}
+    score: int = 0
+
+
+class Review(Article):
+    stars: float
 
 
 def render(partial: Partial[Article]) -> str:
@@ -34,6 +43,24 @@ def render(partial: Partial[Article]) -> str:
     fields: set[str] = partial.model_fields_set
     done: frozenset[str] = unspool.completed(partial)
     return f"{title or ''} {sorted(fields)} {sorted(done)}"
+
+
+def fields(partial: Partial[Article], review: Partial[Review]) -> None:
+    assert_type(partial.title, str | None)
+    assert_type(partial.score, int | None)
+    assert_type(partial.author, Partial[Author] | None)
+    assert_type(partial.co_authors, list[Partial[Author]] | None)
+    assert_type(partial.by_lang, dict[str, Partial[Author]] | None)
+    if partial.author is not None:
+        assert_type(partial.author.name, str | None)
+        assert_type(partial.author.tags, list[str] | None)
+    assert_type(review.title, str | None)  # inherited
+    assert_type(review.stars, float | None)
+    partial.titel  # type: ignore[attr-defined]  # noqa: B018
+    review.star  # type: ignore[attr-defined]  # noqa: B018
+    if partial.title is not None:
+        partial.title.upper()
+    partial.title.upper()  # type: ignore[union-attr]
 
 
 def partial_class() -> type[Partial[Article]]:
