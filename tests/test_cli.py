@@ -182,8 +182,14 @@ def test_a_pointer_matching_nothing_fails_with_one_line():
 
 
 def test_ctrl_c_exits_130_without_a_traceback():
+    # A shell starts background jobs (nohup, CI runners) with SIGINT ignored, and a Unix tool
+    # keeps it ignored; give the child the disposition a terminal user's Ctrl-C meets.
     proc = subprocess.Popen(
-        [*CLI, "split"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*CLI, "split"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(b"[1, 2, ")
