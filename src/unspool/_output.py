@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from ._dumps import dumps_iteratively
 from ._events import ValueCompleted
 from ._parser import Parser
 from ._path import Path
@@ -44,40 +45,9 @@ def dumps(value: Any) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, check_circular=False)
     except (RecursionError, ValueError):  # too deep, or an infinite float
-        text = _dumps_iteratively(value)
+        text = dumps_iteratively(value, _scalar)
     # Any surrogate left in a str is lone (a JSON pair is decoded to one character).
     return _LONE_SURROGATE.sub(_escape, text)
-
-
-class _Text(str):
-    """Output text on the encoder's stack (as opposed to a string value to encode)."""
-
-
-def _dumps_iteratively(value: Any) -> str:
-    out: list[str] = []
-    stack: list[Any] = [value]
-    while stack:
-        v = stack.pop()
-        if type(v) is _Text:
-            out.append(v)
-        elif isinstance(v, dict):
-            stack.append(_Text("}"))
-            pairs = list(v.items())
-            for i in range(len(pairs) - 1, -1, -1):  # pushed last first: popped in order
-                stack.append(pairs[i][1])
-                stack.append(_Text(("{" if i == 0 else ", ") + _encode_string(pairs[i][0]) + ": "))
-            if not pairs:
-                stack.append(_Text("{"))
-        elif isinstance(v, list):
-            stack.append(_Text("]"))
-            for i in range(len(v) - 1, -1, -1):
-                stack.append(v[i])
-                stack.append(_Text("[" if i == 0 else ", "))
-            if not v:
-                stack.append(_Text("["))
-        else:
-            out.append(_scalar(v))
-    return "".join(out)
 
 
 def _scalar(v: Any) -> str:

@@ -81,6 +81,7 @@ from pydantic_core import ValidationError as PydanticValidationError
 from typing_extensions import is_typeddict
 
 from ._complete import OPEN, track
+from ._dumps import dumps_iteratively
 from ._errors import IncompleteJSONError, ParseError, ValidationError
 from ._events import Event, ItemError, StringDelta, ValueCompleted
 from ._parser import MISSING, Parser
@@ -735,47 +736,13 @@ def _validation_error(
     return ValidationError(msg, path, index, text)
 
 
-class _Token:
-    """Text that ``dumps`` writes as it is (a bracket or a separator), not a value."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
 def dumps(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False)`` at any depth.
-
-    The parser accepts documents nested up to ``max_depth`` (1000, or unlimited), deeper
-    than ``json.dumps`` encodes before RecursionError; such a value is written from an
-    explicit stack instead, so a deep value gets its text (and its ``ValidationError``),
-    never a RecursionError.
-    """
+    """``json.dumps(value, ensure_ascii=False)`` at any depth, so that a deep value gets its
+    text (and its ``ValidationError``), never a RecursionError."""
     try:
         return json.dumps(value, ensure_ascii=False)
     except RecursionError:
-        pass
-    encode = json.JSONEncoder(ensure_ascii=False).encode  # keys and leaves only
-    out: list[str] = []
-    todo: list[Any] = [value]
-    while todo:
-        item = todo.pop()
-        if type(item) is _Token:
-            out.append(item.text)
-        elif isinstance(item, dict):
-            parts: list[Any] = []
-            for key, child in item.items():
-                parts += [_Token(", "), _Token(encode(str(key)) + ": "), child]
-            todo += [_Token("}"), *reversed(parts[1:]), _Token("{")]
-        elif isinstance(item, (list, tuple)):
-            parts = []
-            for child in item:
-                parts += [_Token(", "), child]
-            todo += [_Token("]"), *reversed(parts[1:]), _Token("[")]
-        else:
-            out.append(encode(item))
-    return "".join(out)
+        return dumps_iteratively(value)
 
 
 # -- the builder -------------------------------------------------------------------------------
