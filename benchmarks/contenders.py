@@ -86,13 +86,13 @@ class Contender:
     unspool: bool = False  # measures unspool itself (its backend is recorded)
 
 
-def _unspool(events: bool) -> Callable[[Case], Run]:
+def _unspool(events: bool, extract: bool = False) -> Callable[[Case], Run]:
     def prepare(case: Case) -> Run:
         chunks = case.chunks
         multiple = case.workload.multiple
 
         def run() -> Any:
-            parser = unspool.Parser(multiple=multiple, events=events)
+            parser = unspool.Parser(multiple=multiple, events=events, extract=extract)
             feed = parser.feed
             for chunk in chunks:
                 feed(chunk)
@@ -447,6 +447,14 @@ CONTENDERS: dict[str, Contender] = {
             "`close()`: snapshots only, what `iter_partial` does",
             _unspool(events=False),
             snapshots=_unspool_snapshots,
+            unspool=True,
+        ),
+        Contender(
+            "unspool-extract",
+            "unspool extract=True",
+            "as `unspool`, with `Parser(events=False, extract=True)`: the JSON found in model "
+            "text (prose, ```json fence, <think> block)",
+            _unspool(events=False, extract=True),
             unspool=True,
         ),
         Contender(

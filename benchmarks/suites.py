@@ -172,6 +172,30 @@ def models_targets(r: Results) -> list[Target]:
     return out
 
 
+def extract_targets(r: Results) -> list[Target]:
+    """Issue 8, item 5: the article in prose + fence + prose costs <= 1.1x the bare one."""
+    out = []
+    for size in ("10k", "100k"):
+        bare = r.get("article", size, "llm", "unspool")
+        wrapped = r.get("article-in-prose", size, "llm", "unspool-extract")
+        if bare is None or wrapped is None:
+            figure, ratio = "not measured", None
+        else:  # medians decide; the best passes show how much of a gap is a loaded machine
+            ratio = wrapped.seconds / bare.seconds
+            figure = (
+                f"{fmt_ratio(ratio)} the time (best passes: {fmt_ratio(wrapped.best / bare.best)})"
+            )
+        out.append(
+            Target(
+                f"article {SIZE_LABELS[size]} in prose + fence + prose, extract=True, LLM "
+                "chunks: <= 1.1x the bare article's time",
+                figure,
+                None if ratio is None else ratio <= 1.1,
+            )
+        )
+    return out
+
+
 # The adversarial shapes of issue 13 and the consumers each is fed to.
 ADVERSARIAL = (
     ("long-number", "fixed-4"),
@@ -264,6 +288,16 @@ SUITES: dict[str, Suite] = {
             pairs=ADVERSARIAL,
             applies=_adversarial_applies,
             escalate_budget=20.0,
+        ),
+        Suite(
+            "extract",
+            "JSON inside model text (extract=True) against the bare JSON",
+            workloads=("article", "article-in-prose"),
+            sizes=("10k", "100k"),
+            chunkings=("llm",),
+            contenders=("unspool", "unspool-extract"),
+            targets=extract_targets,
+            applies=lambda workload, contender: (workload == "article") == (contender == "unspool"),
         ),
         Suite(
             "sweep",

@@ -188,6 +188,29 @@ def make_article(target: int, seed: int) -> str:
     return _serialize(article)
 
 
+# What a model without a JSON mode writes around its answer (issue 8's wrapped article).
+_PROSE_BEFORE = (
+    "<think>The user wants the article as JSON; I will keep the schema. Draft: "
+    '{"title": ...}</think>\nSure! Here is the article you asked for, as JSON [1]:\n\n'
+    "```json\n"
+)
+_PROSE_AFTER = (
+    "\n```\n\nLet me know if you want a shorter {summary} or other tags.\n\n"
+    "[1] The schema from your message.\n"
+)
+
+
+def make_article_in_prose(target: int, seed: int) -> str:
+    """The article inside model text: a think block and prose, a json fence, prose after."""
+    return _PROSE_BEFORE + make_article(target, seed) + _PROSE_AFTER
+
+
+def load_fenced(text: str) -> Any:
+    """The value of the ```json fence in ``text``."""
+    start = text.index("```json\n") + len("```json\n")
+    return json.loads(text[start : text.index("\n```\n", start)])
+
+
 def _record_items(
     target: int, seed: int, size_of: Callable[[dict[str, Any]], int]
 ) -> list[dict[str, Any]]:
@@ -270,6 +293,13 @@ WORKLOADS: dict[str, Workload] = {
             'string-heavy: title, metadata, sections of long paragraphs; non-ASCII, \\n \\" '
             "\\t \\\\ \\u00e9 and a surrogate-pair emoji",
             make_article,
+        ),
+        Workload(
+            "article-in-prose",
+            "the article inside model text: a <think> block and prose, a ```json fence, "
+            "prose after (read with `extract=True`)",
+            make_article_in_prose,
+            load=load_fenced,
         ),
         Workload(
             "records",
