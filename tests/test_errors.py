@@ -135,7 +135,8 @@ def test_error_table_is_big_and_covers_the_vocabulary():
     assert kinds <= KINDS
     # Everything but the limits, invalid UTF-8 (their own tables below) and the adapters'
     # token_limit is covered.
-    others = {"max_depth", "max_string", "max_buffer", "invalid_utf8", "token_limit"}
+    # no_match is the Splitter's (tests/test_splitter.py).
+    others = {"max_depth", "max_string", "max_buffer", "invalid_utf8", "token_limit", "no_match"}
     assert KINDS - kinds <= others
 
 
@@ -392,3 +393,23 @@ def test_incomplete_partial_values():
     assert feed_all(["   "]).error.partial is MISSING
     # The end of input completes a number: the partial shows it, the error still comes.
     assert feed_all(['{"a": [1, 23']).error.partial == {"a": [1, 23]}
+
+
+def test_a_pickled_error_keeps_what_the_layers_added():
+    import pickle
+
+    from unspool import IncompleteJSONError, Parser
+
+    parser = Parser()
+    parser.feed('{"a": [1, "xy')
+    with pytest.raises(IncompleteJSONError) as caught:
+        parser.close()
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert type(again) is IncompleteJSONError
+    assert again.partial == {"a": [1, "xy"]} == caught.value.partial
+    assert (again.pos, again.kind, again.path, str(again)) == (
+        caught.value.pos,
+        caught.value.kind,
+        caught.value.path,
+        str(caught.value),
+    )

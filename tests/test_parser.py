@@ -293,3 +293,45 @@ def test_a_whole_document_gives_the_events_and_errors_of_its_tokens(text, option
     assert repr(whole[1]) == repr(by_char[1])
     if not isinstance(whole[1], tuple):  # before an error, how much text showed may differ
         assert deltas(whole[0]) == deltas(by_char[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "first"),
+    [
+        ('{"a": "hello", "b": 1, "a": "x"}', "a", "hello"),
+        ('{"a": [1, 2], "a": {"c": [3]}}', "a", [1, 2]),
+        ('{"k": {"a": "long", "a": "s"}, "k": [true]}', "k", {"a": "s"}),
+    ],
+)
+def test_a_duplicate_key_shows_its_value_only_once_complete(chunker, text, key, first):
+    # Invariants 1, 3 and 5 hold through a duplicate: the earlier value stays as it was
+    # (no string shrinking to "", no list turning into a dict) until the later one is
+    # complete, which then replaces it in place (last wins, as json.loads).
+    final = json.loads(text)[key]
+    for chunks in chunker(text):
+        parser = Parser()
+        seen = []
+        for chunk in chunks:
+            parser.feed(chunk)
+            value = parser.value
+            if value is not MISSING and key in value:
+                seen.append(json.dumps(value[key]))
+        parser.close()
+        assert parser.value == json.loads(text)
+        assert json.dumps(final) in seen
+        assert seen[-1] == json.dumps(final)
+        if json.dumps(first) in seen:  # the first value was seen complete
+            # From then on, only it or the final value shows.
+            complete = seen[seen.index(json.dumps(first)) :]
+            assert set(complete) <= {json.dumps(first), json.dumps(final)}
+
+
+def test_a_str_subclass_is_text():
+    class Text(str):
+        pass
+
+    parser = Parser()
+    parser.feed(Text('{"a": [1, '))
+    parser.feed(Text('"x"]}'))
+    parser.close()
+    assert parser.value == {"a": [1, "x"]}

@@ -167,13 +167,15 @@ EXAMPLES = [
     # Pointers.
     ('{"items": [{"x": 1}, {"y": [2]}], "other": [9]}', "/items", [{"x": 1}, {"y": [2]}]),
     ('{"other": [9], "items": [1, "2", [3]], "z": {"items": [4]}}', "/items", [1, "2", [3]]),
-    ('{"items": {"not": "an array"}}', "/items", []),
+    # A value at the pointer that is not an array gives no items (a stream where the pointer
+    # matches no array at all raises at close: test_a_pointer_that_matches_nothing_...).
+    ('{"items": {"not": "an array"}}\n{"items": []}', "/items", []),
     ('{"items": 5}\n{"items": [6]}', "/items", [6]),
     ('{"a": {"b": [1, 2]}, "c": {"b": [3]}}', "/a/b", [1, 2]),
     ('{"a": {"b": [1, 2]}, "c": {"b": [3]}}', "/*/b", [1, 2, 3]),
     ('{"s": [{"p": [1, 2]}, {"q": [0]}, {"p": [3]}]}', "/s/*/p", [1, 2, 3]),
     ('{"s": [{"p": [1, 2]}, {"p": [3]}]}', "/s/1/p", [3]),
-    ('{"s": [{"p": [1]}, {"p": [2]}]}', "/s/01/p", []),
+    ('{"s": [{"p": [1]}, {"p": [2]}]}\n{"s": {"01": {"p": []}}}', "/s/01/p", []),
     ('{"a/b": [1], "m~n": [2]}', "/a~1b", [1]),
     ('{"a/b": [1], "m~n": [2]}', "/m~0n", [2]),
     ('{"": [1, 2]}', "/", [1, 2]),
@@ -379,9 +381,13 @@ def test_errors(
         assert error is not None, chunks
         assert [i for items in result for i in items] == before
         assert (error.kind, error.pos) == (kind, pos)
-        assert error.index == len(before)  # type: ignore[attr-defined]
-        # The message names an item only when the error is in one (or where one begins).
-        assert (f"(item {len(before)})" in str(error)) == (text not in OUTSIDE_ITEMS)
+        # The index counts a number item that the end of input completed (in .partial).
+        index = len(before) + len(getattr(error, "partial", None) or [])
+        assert error.index == index  # type: ignore[attr-defined]
+        # The message names an item only when the error is in one (or where one begins);
+        # after an item the end of input completed, it is after the items.
+        inside = text not in OUTSIDE_ITEMS and index == len(before)
+        assert (f"(item {index})" in str(error)) == inside
         if chunker.encoding == "bytes":
             assert error.byte_pos == pos
 
@@ -723,9 +729,12 @@ def test_items_equal_json_loads_and_the_parser(data: st.DataObject) -> None:
     chunks = data.draw(chunked(encoded))
     expected = reference_items(docs, at)
     ours, error = per_feed(chunks, at, True)
-    assert error is None, error
     assert_same([i for items in ours for i in items], expected)
     slow, slow_error = per_feed(chunks, at, False)
+    if error is not None:  # the pointer matched no array: raised at close, nothing returned
+        assert error.kind == "no_match" and not expected, error
+        assert slow_error is not None and str(slow_error) == str(error)
+        return
     assert slow_error is None
     theirs, parser_error = parser_per_feed(chunks, at)
     assert parser_error is None
@@ -747,7 +756,8 @@ def test_mutated_streams_fail_like_the_parser(data: st.DataObject) -> None:
         ours, error = per_feed(chunks, at, fast)
         assert_same([i for items in ours for i in items], expected)
         if parser_error is None:
-            assert error is None
+            # A pointer that matched no array raises at close (no silent empty result).
+            assert error is None or (error.kind == "no_match" and not expected)
         else:
             assert error is not None
             assert (error.kind, error.pos) == (parser_error.kind, parser_error.pos)
@@ -985,3 +995,77 @@ def test_an_item_longer_than_the_held_limit_raises_where_it_passes_it(chunker) -
             )
     # At the limit exactly, the item is fine.
     assert split([text], "/items", max_buffer=34)[1] == list(range(1, 11))
+
+
+# -- no silent empties (issue 12.4), and the smaller ones of issue 13.8
+
+
+@pytest.mark.parametrize(
+    ("at", "text", "message"),
+    [
+        ("/items", '{"title": "t", "habits": [1]}', "the document has keys 'title', 'habits'"),
+        ("", '{"a": 1}', "the document is an object, not an array"),
+        ("/items", '{"items": "none"}', "'/items' is a string, not an array"),
+        ("/items", '{"items": {"x": 1}}', "'/items' is an object, not an array"),
+        ("/a/items", '{"a": {"b": 1}, "c": [2]}', "'/a' has keys 'b'"),
+        ("/items", "[1, 2]", "the document is an array of 2 items"),
+        ("/items", "null", "the document is null"),
+        ("/items/0", '{"items": []}', "'/items' is an array of 0 items"),
+    ],
+)
+def test_a_pointer_that_matches_nothing_raises_at_close(chunker, fast, at, text, message):
+    for chunks in chunker(text):
+        _, error = per_feed(chunks, at, fast)
+        assert error is not None and error.kind == "no_match"
+        assert str(error).startswith(f"at={at!r} matched nothing; {message}: ")
+        assert error.pos == len(text)
+        assert isinstance(error, ParseError) and not isinstance(error, unspool.LimitExceeded)
+
+
+def test_a_pointer_that_matched_once_is_no_error(fast):
+    # NDJSON-like streams: one document with the array is enough; an empty one is fine.
+    assert split(['{"items": []}\n{"other": 1}\n'], "/items", fast) == []
+    assert split(['{"x": 1}{"items": [1]}'], "/items", fast) == [1]
+    assert split([""], "/items", fast) == []  # no document at all: nothing to match
+
+
+def test_a_pointer_without_its_leading_slash_is_refused():
+    with pytest.raises(ValueError, match="JSON Pointer"):
+        Splitter("items")
+
+
+def test_close_gives_a_number_item_it_completed_before_raising(chunker):
+    for chunks in chunker("[1, 23"):
+        splitter = Splitter()
+        items = [item for chunk in chunks for item in splitter.feed(chunk)]
+        with pytest.raises(unspool.IncompleteJSONError) as caught:
+            splitter.close()
+        assert items + caught.value.partial == [1, 23]
+
+
+def test_feed_after_close_is_an_error():
+    splitter = Splitter()
+    assert splitter.feed("[1]") + splitter.close() == [1]
+    with pytest.raises(ValueError, match="after close"):
+        splitter.feed("[2]")
+
+
+def test_a_str_subclass_chunk_is_text(fast):
+    class Text(str):
+        pass
+
+    assert split([Text("[1, "), Text('{"a": 2}]')], "", fast) == [1, {"a": 2}]
+
+
+def test_a_bom_after_a_bad_line_is_text_and_positions_do_not_depend_on_chunking():
+    text = '{"a": 1}\nbad\n\ufeff{"b": 2}\n{"c": 3}\n'.encode()
+    outcomes = set()
+    for size in (1, 2, 3, 5, len(text)):
+        splitter = Splitter(on_error="yield")
+        items = [x for i in range(0, len(text), size) for x in splitter.feed(text[i : i + size])]
+        items += splitter.close()
+        assert items[0] == {"a": 1} and items[-1] == {"c": 3}
+        bad = [(x.pos, x.raw, x.error.pos, x.error.byte_pos) for x in items[1:-1]]
+        assert [raw for _, raw, _, _ in bad] == ["bad", '\ufeff{"b": 2}']
+        outcomes.add(tuple(bad))
+    assert len(outcomes) == 1

@@ -5,6 +5,15 @@ fields as ``json.JSONDecodeError`` -- ``msg``, ``pos``, ``lineno``, ``colno`` --
 ``kind`` from the fixed vocabulary ``KINDS`` and the JSON ``path`` being parsed.  Positions
 are absolute in the stream, counted in characters; when the stream is fed bytes,
 ``byte_pos`` is the same place counted in bytes.
+
+    UnspoolError(Exception)
+    +-- ParseError(UnspoolError, ValueError)   msg, pos, lineno, colno, kind, path (byte_pos)
+    |   +-- IncompleteJSONError(ParseError)    only from close(); .partial
+    |   +-- LimitExceeded(ParseError)          max_depth / max_string / max_buffer
+    +-- ValidationError(UnspoolError, ValueError)
+
+A broken limit is a ``ParseError`` (``LimitExceeded``): the input cannot be read within the
+limits, at a position, so ``except ParseError`` catches every error that input can cause.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ KINDS = frozenset(
         "max_depth",  # nesting deeper than max_depth
         "max_string",  # one string or key longer than max_string
         "max_buffer",  # a number or Splitter item longer than max_buffer (held until complete)
+        "no_match",  # a Splitter's `at` pointer matched no array in the whole stream
     }
 )
 
@@ -83,13 +93,15 @@ class ParseError(UnspoolError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.msg, self.pos, self.lineno, self.colno, self.kind, self.path, self.byte_pos)
-        return (self.__class__, args)
+        return (self.__class__, args, self.__dict__)  # with index, partial, ...
 
 
 class IncompleteJSONError(ParseError):
     """The input ended before the JSON did; raised only by ``close()``.
 
-    ``partial`` is the last snapshot (``unspool.MISSING`` if nothing had begun).
+    ``partial`` is the last snapshot (``unspool.MISSING`` if nothing had begun); from a
+    ``Splitter``, the list of items that the end of input completed (a last number item)
+    and that ``close()``, raising, could not return.
     """
 
     partial: Any = None

@@ -152,6 +152,8 @@ class Parser:
         self._string_slot: Any = None
         self._string_path: Path = ()
         self._string_stale = False  # parts arrived that the snapshot does not show yet
+        # Duplicate keys whose value is being built aside: (object, key, depth) (see _key).
+        self._holds: list[tuple[dict[str, Any], str, int]] = []
         track(self, self._containers.copy)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
@@ -269,6 +271,30 @@ class Parser:
             parent[self._string_slot] = text
         self._string_stale = False
 
+    def _key(self, key: str) -> None:
+        """An object key while a duplicate key's value is held, or a duplicate key itself.
+
+        A duplicate's value is built aside and replaces the earlier value (in its place, as
+        json.loads does) once it is complete: so the snapshot never shows "hello" shrink to
+        "" or a list turn into a dict midway (invariants 1, 3 and 5), and the last wins.
+        """
+        holds = self._holds
+        containers = self._containers
+        if holds and holds[-1][2] == len(containers):
+            self._release()  # the next key: the held value is complete
+        self._path[-1] = key
+        parent = containers[-1]
+        if key in parent:
+            holds.append((parent, key, len(containers)))
+            containers[-1] = {}  # the value is attached here until it is complete
+
+    def _release(self) -> None:
+        """The held value of a duplicate key is complete: it replaces the earlier one."""
+        parent, key, level = self._holds.pop()
+        containers = self._containers
+        parent[key] = containers[level - 1][key]
+        containers[level - 1] = parent
+
     def _pack_string(self) -> None:
         """Join the open string's parts into one block: a part per chunk would cost ~57 bytes
         each (~15 per character at 4 characters a chunk); blocks of ``_PACK`` parts cost about
@@ -297,6 +323,7 @@ class Parser:
         path = self._path
         containers = self._containers
         attach = self._attach
+        holds = self._holds
         changed = False
         for token in tokens:
             kind = token[0]
@@ -310,9 +337,15 @@ class Parser:
                 if want:
                     emit(StringDelta(self._string_path, text, self._document))
             elif kind == T_KEY:
-                path[-1] = token[1]
+                key = token[1]
+                if holds or key in containers[-1]:
+                    self._key(key)
+                else:
+                    path[-1] = key
             elif kind in (T_END_OBJECT, T_END_ARRAY):
                 # The container was visible already: completion changes no snapshot.
+                if holds and holds[-1][2] == len(containers):
+                    self._release()
                 path.pop()
                 container = containers.pop()
                 OPEN.discard(id(container))

@@ -57,7 +57,7 @@ import json.scanner
 import re
 from typing import Any
 
-from ._errors import LimitExceeded, ParseError
+from ._errors import IncompleteJSONError, LimitExceeded, ParseError
 from ._events import ItemError
 from ._extract import Extractor
 from ._path import Path
@@ -79,6 +79,7 @@ from ._tokenizer import (
     T_END_ARRAY,
     T_END_OBJECT,
     T_KEY,
+    T_STRING,
     T_STRING_END,
     T_STRING_PART,
     T_STRING_START,
@@ -100,6 +101,7 @@ F_TARGET = 1  # the array whose elements are the items
 WILD = "*"  # a pointer segment that matches any key or index
 
 _ON_ERROR = ("raise", "skip", "yield")
+_KEYS_SHOWN = 10  # keys a "matched nothing" error names
 _HOLD_MAX = 1 << 16  # held characters beyond which an item goes through the tokenizer
 _ATTEMPTS_MAX = 16  # failed C scans of one held item before it goes through the tokenizer
 _STEP = 4096  # real feeds of big chunks are cut so that the fast path can take over
@@ -246,7 +248,10 @@ class Splitter:
     ``at`` is a JSON Pointer to the array whose elements are the items (``"/items"``,
     ``"/sections/*/paragraphs"``, ``*`` matching any key or index; ``""`` is the root array),
     applied to every top-level document of the stream (a key that is literally ``*`` cannot be
-    named).  A value at the pointer that is not an array gives no items.  ``at=None`` decides
+    named).  A pointer that matches no array in the whole stream (a missing key, a value that
+    is not an array, a non-array root with ``at=""``) is no silent empty result: ``close()``
+    raises a ``ParseError`` of kind ``"no_match"`` naming the pointer and what was there
+    (``at='/items' matched nothing; the document has keys 'habits', 'title'``).  ``at=None`` decides
     per document, at its first character: a document that is an array gives its elements, any
     other document is itself an item -- so a root array, NDJSON and back-to-back documents all
     work.
@@ -292,6 +297,12 @@ class Splitter:
         if on_error not in _ON_ERROR:
             raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
         self._auto = at is None  # no pointer: each document decides at its first character
+        self._at = at
+        # Has the pointer matched an array yet?  If not by close(), where it got to and what
+        # was there (depth reached, description): no silent empty result.
+        self._matched = self._auto
+        self._missed: tuple[int, str] = (-1, "")
+        self._closed = False
         self._keys, self._indexes = _parse_pointer(at) if at is not None else ([], [])
         self._options: dict[str, Any] = {
             "multiple": True,
@@ -335,6 +346,8 @@ class Splitter:
     def _restart(self, pos: int, lines: int, byte_pos: int) -> None:
         """Start a fresh tokenizer at absolute position ``pos``, the start of a line."""
         self._tok = Tokenizer(**self._options)
+        if pos:
+            self._tok.strip_bom = False  # a U+FEFF after a bad line is text, as anywhere
         # The tokenizer counts from 0: these turn its positions into absolute ones.
         self._off = pos
         self._line_off = lines
@@ -369,8 +382,12 @@ class Splitter:
             return []
         if self._error is not None:
             raise self._error
+        if self._closed:
+            raise ValueError("Splitter.feed() after close()")
         if self._extract is not None:
             return self._extract.feed(chunk)
+        if type(chunk) is not str and isinstance(chunk, str):
+            chunk = str(chunk)  # a str subclass is text
         out: list[Any] = []
         try:
             if type(chunk) is str and not self._bytes:
@@ -419,10 +436,15 @@ class Splitter:
         if self._extract is not None:
             return self._extract.close()
         out: list[Any] = []
+        self._closed = True
         try:
             self._close(out)
+            if not self._matched and self._missed[0] >= 0:
+                raise self._no_match()
         except ParseError as err:
             self._error = err  # no call follows close(): raise even after items
+            if isinstance(err, IncompleteJSONError):
+                err.partial = out  # the items the end of input completed (a number)
             raise
         return out
 
@@ -436,16 +458,15 @@ class Splitter:
             self._feed_text(held.text(), out, False)
         while self._discard is None:
             tok = self._tok
-            state = tok.state  # before close() ends a number: the error path is the number's
-            try:
-                tokens = tok.close()
-            except ParseError as err:
-                resume = self._failed(err, state, "", tok.consumed, out)
+            tokens = tok.finish()
+            state = tok.state  # after a number item the end of input completed
+            if tokens:  # a number item completed by the end of input
+                self._apply(tokens, "", tok.consumed, out, False)
+            if tok.error is not None:
+                resume = self._failed(tok.error, state, "", tok.consumed, out)
                 if resume is not None:
                     self._feed_text(resume[0], out, self._bytes is True)
                 continue
-            if tokens:
-                self._apply(tokens, "", tok.consumed, out, False)
             return
         self._dropped(out)  # the bad line runs to the end
 
@@ -630,11 +651,16 @@ class Splitter:
                 continue
             # M_WRAPPER
             if kind == T_KEY:
-                frames[-1][2] = token[1]
+                frame = frames[-1]
+                frame[2] = token[1]
+                if not self._matched and len(frame[3]) <= _KEYS_SHOWN:
+                    frame[3].append(token[1])  # for the error if nothing matches
                 continue
             if kind in _ENDS:
-                frames.pop()
+                frame = frames.pop()
                 self._gap = token[1] + 1
+                if not self._matched:
+                    self._note_container(frame, len(frames))
                 continue
             if kind in (T_STRING_PART, T_STRING_END):
                 continue  # the rest of a string that is not an item
@@ -651,6 +677,8 @@ class Splitter:
                 if container:
                     mode = self._enter(kind, token[1])
                     depth = 1
+                elif not self._matched and self._on_path():
+                    self._note_scalar(token)
                 continue
             if container:
                 if masked:
@@ -676,19 +704,81 @@ class Splitter:
         pointer's path; return the mode to go on in."""
         frames = self._frames
         level = len(frames)  # the pointer segments above it
-        if frames:
-            _, is_array, slot = frames[-1]
-            key = self._keys[level - 1]
-            if key != WILD and (self._indexes[level - 1] if is_array else key) != slot:
-                return M_SKIP
+        if not self._on_path():
+            return M_SKIP
         if level < len(self._keys):
-            frames.append([F_PATH, kind == T_BEGIN_ARRAY, -1])
+            frames.append([F_PATH, kind == T_BEGIN_ARRAY, -1, []])
         elif kind == T_BEGIN_ARRAY:
-            frames.append([F_TARGET, True, -1])
+            frames.append([F_TARGET, True, -1, []])
             self._gap = pos + 1
+            self._matched = True
         else:
+            if not self._matched:
+                self._missed = (level + 1, f"{self._where(level)} is an object, not an array")
             return M_SKIP
         return M_WRAPPER
+
+    def _on_path(self) -> bool:
+        """Is the value that begins now on the pointer's path (or at the pointer)?"""
+        frames = self._frames
+        level = len(frames)
+        if not frames:
+            return True
+        _, is_array, slot, _ = frames[-1]
+        key = self._keys[level - 1]
+        return key == WILD or (self._indexes[level - 1] if is_array else key) == slot
+
+    # -- a pointer that matches nothing (no silent empty result) ----------------------------
+
+    def _where(self, level: int) -> str:
+        """The place ``level`` segments down the pointer, for a message."""
+        if level == 0:
+            return "the document"
+        return repr("/" + "/".join(self._at.split("/")[1 : level + 1]))  # type: ignore[union-attr]
+
+    def _note_container(self, frame: list[Any], level: int) -> None:
+        """A container on the pointer's path closed, the pointer unmatched: what it held."""
+        if level < len(self._keys) and self._keys[level] == WILD and frame[2] == -1:
+            self._matched = True  # '*' over an empty container: no data, not a wrong pointer
+            return
+        if level < self._missed[0]:
+            return  # a deeper place was reached already
+        where = self._where(level)
+        if frame[1]:
+            found = f"{where} is an array of {frame[2] + 1} items"
+        elif frame[3]:
+            keys = ", ".join(map(repr, frame[3][:_KEYS_SHOWN]))
+            more = ", ..." if len(frame[3]) > _KEYS_SHOWN else ""
+            found = f"{where} has keys {keys}{more}"
+        else:
+            found = f"{where} is an empty object"
+        self._missed = (level, found)
+
+    def _note_scalar(self, token: tuple[Any, ...]) -> None:
+        """A string, number or literal on the pointer's path, the pointer unmatched."""
+        level = len(self._frames)
+        if level < self._missed[0]:
+            return
+        kind = token[0]
+        if kind in (T_STRING, T_STRING_START):
+            what = "a string"
+        elif token[1] is None or token[1] is True or token[1] is False:
+            what = json.dumps(token[1])
+        else:
+            what = "a number"
+        tail = ", not an array" if level == len(self._keys) else ""
+        self._missed = (level, f"{self._where(level)} is {what}{tail}")
+
+    def _no_match(self) -> ParseError:
+        """The error close() raises when the pointer matched no array in the whole stream."""
+        tok = self._tok
+        msg = f"at={self._at!r} matched nothing; {self._missed[1]}"
+        err = tok.error_at(ParseError, "no_match", msg, tok.consumed)
+        err.pos += self._off
+        err.lineno += self._line_off
+        if err.byte_pos is not None:
+            err.byte_pos += self._byte_off
+        return err
 
     def _emit(self, value: Any, raw: str, out: list[Any]) -> None:
         out.append((self._count, value, raw) if self._with_raw else value)

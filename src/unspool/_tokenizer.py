@@ -310,6 +310,7 @@ class Tokenizer:
         self._bytes_done = 0  # bytes decoded into characters so far
         self._bad_utf8: str | None = None  # why the last bytes chunk was not UTF-8
         self.last_text = ""  # the last chunk's text (decoded, for bytes); errors read it
+        self.strip_bom = True  # skip a U+FEFF that begins a bytes stream (as json.loads)
         self._skipped = False  # has skip() been called (then no extract=True hint)
 
     # -- input ------------------------------------------------------------------------------
@@ -401,6 +402,8 @@ class Tokenizer:
         reports after tokenizing that text, so nothing before the bad byte is lost.
         """
         if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            if isinstance(chunk, str) and self._decoder is None:
+                return str(chunk)  # a str subclass is text
             if isinstance(chunk, str):
                 raise TypeError("cannot mix bytes and str chunks in one stream")
             raise TypeError(
@@ -421,7 +424,7 @@ class Tokenizer:
             text = (held + data)[: exc.start].decode("utf-8")
             self._bytes_done += exc.start
             self._bad_utf8 = str(exc.reason)
-        if self.consumed == 0 and text[:1] == "\ufeff":
+        if self.consumed == 0 and text[:1] == "\ufeff" and self.strip_bom:
             text = text[1:]  # a leading BOM, as json.loads(bytes) skips it
         return text
 
