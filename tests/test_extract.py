@@ -203,6 +203,22 @@ def test_splitter_items_at_a_pointer(chunker):
         assert items == [(0, 1, "1"), (1, {"a": 2}, '{"a": 2}')]
 
 
+@pytest.mark.parametrize("on_error", ["skip", "yield"])
+def test_a_syntax_error_in_model_text_raises_whatever_on_error_says(chunker, on_error):
+    """Recovery is line-based NDJSON; in model text a line is not known to be a document, so
+    a syntax error raises after the items before it (as inside an array), never skips text."""
+    text = 'Here:\n```json\n{"a": 1}\n{bad\n{"b": 2}\n```\nbye {"c": 3}\n'
+    for chunks in chunker(text):
+        splitter = Splitter(extract=True, on_error=on_error)
+        items: list[object] = []
+        with pytest.raises(ParseError) as info:
+            for chunk in chunks:
+                items += splitter.feed(chunk)
+            splitter.close()
+        assert items == [{"a": 1}]
+        assert info.value.kind == "expected_key" and text[info.value.pos] == "b"
+
+
 ERRORS = [  # (model text, kind, the character the error points at; "" for the end)
     ("Just some prose [1] and `code`.", "empty_input", ""),
     ('<think>{"a": 1}', "empty_input", ""),

@@ -272,7 +272,8 @@ class Splitter:
     start of the line after the one the bad item began on, with a fresh tokenizer.  (So an
     unterminated line does not take the next one with it; recovery is line-based, meant for
     one document per line.)  A syntax error inside an array cannot be recovered -- nothing
-    says where the broken element ends -- so it raises whatever ``on_error`` says; invalid
+    says where the broken element ends -- so it raises whatever ``on_error`` says, and so does
+    one in model text (``extract=True``), where a line is not known to be a document; invalid
     UTF-8 raises too, unless it is in a line being dropped (``raw`` shows it as U+FFFD).
 
     ``allow_nan``, ``max_depth``, ``max_string`` and ``max_buffer`` are the tokenizer's.
@@ -320,7 +321,9 @@ class Splitter:
         # and the items' array is at most len(keys) + 1 deep.
         self._small = min(self._max_item, 2 * (self._max_depth - len(self._keys) - 1))
         self._on_error = on_error
-        self._recover = on_error != "raise" and at is None  # bad NDJSON lines are dropped
+        # Bad NDJSON lines are dropped; not in model text (extract=True), where a line is not
+        # known to be a whole document: there a syntax error raises, as inside an array.
+        self._recover = on_error != "raise" and at is None and not extract
         self._with_raw = with_raw
         # Keep the text of a scalar item cut by a chunk boundary (for raw text and recovery).
         self._keep_scalars = with_raw or self._recover
