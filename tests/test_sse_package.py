@@ -27,14 +27,27 @@ def build_wheel(out: Path) -> Path:
         return wheel
     cwd = os.getcwd()
     os.chdir(ROOT)
+    saved = os.environ.get("UNSPOOL_PURE_PYTHON")
+    os.environ["UNSPOOL_PURE_PYTHON"] = "1"  # the package data only: compiling takes a minute
     try:
         return out / hooks.build_wheel(str(out))
     finally:
         os.chdir(cwd)
+        if saved is None:
+            del os.environ["UNSPOOL_PURE_PYTHON"]
+        else:
+            os.environ["UNSPOOL_PURE_PYTHON"] = saved
 
 
 def test_the_wheel_contains_the_js_client(tmp_path: Path) -> None:
     with zipfile.ZipFile(build_wheel(tmp_path)) as wheel:
         assert "unspool/sse.py" in wheel.namelist()
         shipped = wheel.read("unspool/static/unspool.js")
+        names = set(wheel.namelist())
     assert shipped == (ROOT / "src/unspool/static/unspool.js").read_bytes()
+    # Every file of the package ships (the CLI demo's recording, py.typed, ...), not only .py.
+    source = ROOT / "src"
+    built = {"__pycache__", "_compiled.json"}  # what a build or a run leaves in the tree
+    files = [p for p in (source / "unspool").rglob("*") if p.is_file() and p.suffix != ".so"]
+    package = {p.relative_to(source).as_posix() for p in files if not built & {p.name, *p.parts}}
+    assert package <= names, package - names

@@ -9,6 +9,8 @@ import importlib as _importlib
 from typing import TYPE_CHECKING
 from typing import Any as _Any
 
+# First: it decides whether the core below loads compiled or as Python (see _backend.py).
+from ._backend import BACKEND
 from ._complete import is_complete
 from ._drivers import (
     aiter_events,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:  # the pydantic layer loads on first use: see __getattr__ belo
     from ._validate import Partial, completed
 
 __all__ = [
+    "BACKEND",
     "MISSING",
     "Event",
     "IncompleteJSONError",

@@ -1,0 +1,88 @@
+"""unspool's build: the pure-Python package, plus its core compiled by Cython when it can be.
+
+The compiled modules are built from the very same ``.py`` files (Cython compiles plain Python;
+an optional ``NAME.pxd`` next to ``NAME.py`` adds C types without touching the source), so the
+pure-Python modules stay the reference and the fallback.  Without Cython or a working C
+compiler, or with ``UNSPOOL_PURE_PYTHON=1`` set, the build warns and installs pure Python only:
+it never fails for that reason.  Next to the extensions it writes ``_compiled.json``, the
+SHA-256 of each source it compiled; ``unspool._backend`` uses an extension only while its
+source still has that hash (an edited editable install falls back to the source, with a warning).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+# The core modules compiled (src/unspool/NAME.py): the tokenizer's hot loop and its consumers.
+COMPILED = ("_tokenizer", "_parser", "_splitter", "_extract")
+SOURCE_DIR = Path(__file__).parent / "src" / "unspool"
+RECORD = "_compiled.json"  # read by src/unspool/_backend.py
+DIRECTIVES = {
+    "language_level": 3,
+    # Annotations stay hints, as in CPython: `str` must not start rejecting str subclasses.
+    "annotation_typing": False,
+}
+
+
+def warn(reason: str) -> None:
+    print(f"WARNING: unspool: {reason}; installing the pure-Python core only", file=sys.stderr)
+
+
+def source_hash(name: str) -> str:
+    return hashlib.sha256((SOURCE_DIR / f"{name}.py").read_bytes()).hexdigest()
+
+
+class OptionalBuildExt(build_ext):
+    """Cythonize at build time (an sdist needs no Cython) and treat every failure as optional."""
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        if self.parallel is None:  # compile the modules side by side
+            self.parallel = os.cpu_count() or 1
+
+    def run(self) -> None:
+        if os.environ.get("UNSPOOL_PURE_PYTHON", "") not in ("", "0"):
+            warn("UNSPOOL_PURE_PYTHON is set")
+            return
+        try:
+            from Cython.Build import cythonize
+        except ImportError:
+            warn("Cython is not installed")
+            return
+        hashes = {name: source_hash(name) for name in COMPILED}
+        try:
+            # .py -> .c; setuptools keeps its own Extension objects, with the C sources.
+            done = cythonize(
+                self.extensions,
+                build_dir="build/cython",
+                compiler_directives=DIRECTIVES,
+                nthreads=os.cpu_count() or 1,
+            )
+            c_sources = {ext.name: ext.sources for ext in done}
+            for ext in self.extensions:
+                ext.sources = c_sources[ext.name]
+            super().run()
+        except Exception as err:  # no compiler, no Python.h, a source Cython rejects, ...
+            warn(f"could not compile the core ({type(err).__name__}: {err})")
+            for ext in self.extensions:  # all or none: never a half-compiled core
+                Path(self.get_ext_fullpath(ext.name)).unlink(missing_ok=True)
+            return
+        self.write_record(hashes)
+
+    def write_record(self, hashes: dict[str, str]) -> None:
+        # One record per output directory (src/unspool for an editable install, else build/lib).
+        for folder in {Path(self.get_ext_fullpath(ext.name)).parent for ext in self.extensions}:
+            (folder / RECORD).write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
+
+
+setup(
+    ext_modules=[Extension(f"unspool.{name}", [f"src/unspool/{name}.py"]) for name in COMPILED],
+    cmdclass={"build_ext": OptionalBuildExt},
+)

@@ -1,0 +1,182 @@
+"""The two backends of the core (src/unspool/_backend.py): which one runs, and that they agree.
+
+The compiled core is built from the same source as the Python one; the Python modules are the
+specification.  The differential tests load the Python core a second time, under the package
+name ``_unspool_python`` (sharing unspool's errors and events, so results compare with ``==``),
+and feed both the same generated and mutated texts in the same chunks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import chunked, json_documents, mutations
+
+import unspool
+from unspool import ParseError, _backend
+
+COMPILED = unspool.BACKEND == "compiled"
+needs_compiled = pytest.mark.skipif(
+    not COMPILED,
+    reason="no compiled core to compare with: it is built by `pip install -e .` on a machine "
+    "with a C compiler, and ignored under UNSPOOL_PURE_PYTHON=1",
+)
+ALIAS = "_unspool_python"
+
+
+def python_core() -> ModuleType:
+    """The Python ``Parser`` and ``Splitter`` modules, loaded beside the compiled ones."""
+    if ALIAS not in sys.modules:
+        package = ModuleType(ALIAS)
+        package.__path__ = []
+        sys.modules[ALIAS] = package
+        compiled = _backend.compiled_modules()
+        for name, module in list(sys.modules.items()):  # the rest of unspool is shared
+            short = name.removeprefix("unspool.")
+            if short != name and "." not in short and short not in compiled:
+                sys.modules[f"{ALIAS}.{short}"] = module
+        sys.meta_path.insert(0, _backend.PureFinder(compiled, ALIAS))
+        for core in ("_parser", "_splitter"):
+            setattr(package, core, importlib.import_module(f"{ALIAS}.{core}"))
+    return sys.modules[ALIAS]
+
+
+def run(make: Any, chunks: list[Any]) -> list[Any]:
+    """What each ``feed`` and the ``close`` returned (as reprs: ``1`` is not ``True``), the
+    snapshot after each (Parser), and the first error with every attribute it carries."""
+    core = make()
+    results: list[Any] = []
+    for chunk in [*chunks, None]:
+        try:
+            got = core.close() if chunk is None else core.feed(chunk)
+        except ParseError as err:
+            return [*results, (type(err), str(err), repr(sorted(vars(err).items())))]
+        results.append(repr(got))
+        if hasattr(core, "value"):
+            results.append(repr(core.value))
+    return results
+
+
+texts = st.one_of(json_documents(), json_documents().flatmap(mutations))
+prose = st.sampled_from(["{}", "Sure:\n```json\n{}\n```\nDone.", "<think>{{</think>{}", "x {} y"])
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> list[Any]:
+    """A generated (often broken) text, maybe in prose, cut anywhere, as ``str`` or bytes."""
+    text = draw(prose).replace("{}", draw(texts))
+    if draw(st.booleans()):
+        return draw(chunked(text.encode("utf-8", "surrogatepass")))
+    return draw(chunked(text))
+
+
+parser_options = st.fixed_dictionaries(
+    {},
+    optional={
+        "multiple": st.booleans(),
+        "allow_nan": st.booleans(),
+        "events": st.booleans(),
+        "extract": st.booleans(),
+        "max_depth": st.sampled_from([None, 1, 3]),
+        "max_string": st.sampled_from([4, 64]),
+        "max_buffer": st.sampled_from([8, 64]),
+    },
+)
+splitter_options = st.fixed_dictionaries(
+    {"at": st.sampled_from([None, "", "/a", "/*", "/*/*"])},
+    optional={
+        "on_error": st.sampled_from(["raise", "skip", "yield"]),
+        "with_raw": st.booleans(),
+        "allow_nan": st.booleans(),
+        "extract": st.booleans(),
+        "max_depth": st.sampled_from([None, 2]),
+        "max_string": st.sampled_from([4, 64]),
+    },
+)
+
+
+@needs_compiled
+@given(streams(), parser_options)
+def test_parsers_agree(chunks: list[Any], options: dict[str, Any]) -> None:
+    python = python_core()._parser.Parser
+    assert run(lambda: unspool.Parser(**options), chunks) == run(lambda: python(**options), chunks)
+
+
+@needs_compiled
+@given(streams(), splitter_options)
+def test_splitters_agree(chunks: list[Any], options: dict[str, Any]) -> None:
+    python = python_core()._splitter.Splitter
+    assert run(lambda: unspool.Splitter(**options), chunks) == run(
+        lambda: python(**options), chunks
+    )
+
+
+@needs_compiled
+def test_the_comparison_is_between_two_builds() -> None:
+    python = python_core()
+    assert unspool.Parser.__module__ == "unspool"
+    for module in ("_parser", "_splitter", "_tokenizer"):
+        assert not getattr(unspool, module).__file__.endswith(".py")
+        assert getattr(python, module).__file__.endswith(f"{module}.py")
+
+
+# -- choosing the backend (each in a fresh interpreter) -----------------------------------------
+
+REPORT = "import unspool, unspool._tokenizer as t; print(unspool.BACKEND, t.__file__[-3:] == '.py')"
+
+
+def backend(package: Path | None = None, **env: str) -> tuple[str, str]:
+    """``(BACKEND and whether the tokenizer is Python, stderr)`` of a fresh ``import unspool``."""
+    environ = {k: v for k, v in os.environ.items() if k != "UNSPOOL_PURE_PYTHON"} | env
+    if package is not None:
+        environ["PYTHONPATH"] = str(package.parent)
+    args = [sys.executable, "-W", "always", "-c", REPORT]
+    out = subprocess.run(args, env=environ, capture_output=True, text=True, check=True)
+    return out.stdout.strip(), out.stderr
+
+
+def copy_package(tmp_path: Path) -> Path:
+    target = tmp_path / "unspool"
+    shutil.copytree(Path(unspool.__file__).parent, target, ignore=shutil.ignore_patterns("__py*"))
+    return target
+
+
+@needs_compiled
+def test_compiled_is_the_default_and_the_environment_forces_python() -> None:
+    assert backend() == ("compiled False", "")
+    assert backend(UNSPOOL_PURE_PYTHON="1") == ("python True", "")
+    assert backend(UNSPOOL_PURE_PYTHON="0") == ("compiled False", "")
+
+
+@needs_compiled
+def test_a_stale_extension_never_wins(tmp_path: Path) -> None:
+    package = copy_package(tmp_path)
+    assert backend(package) == ("compiled False", "")
+    source = package / "_tokenizer.py"
+    source.write_text(source.read_text() + "\n# edited after the build\n")
+    report, warning = backend(package)
+    assert report == "python True"
+    assert "RuntimeWarning: unspool: the compiled _tokenizer was built from another" in warning
+    (package / "_compiled.json").unlink()  # an extension nobody recorded is stale too
+    source.write_text(source.read_text().removesuffix("\n# edited after the build\n"))
+    assert backend(package)[0] == "python True"
+
+
+def test_without_extensions_the_core_is_python(tmp_path: Path) -> None:
+    package = copy_package(tmp_path)
+    for extension in _backend.compiled_modules():
+        for path in package.glob(f"{extension}.*"):
+            if path.suffix != ".py":
+                path.unlink()
+    assert backend(package) == ("python True", "")
+    assert backend(package, UNSPOOL_PURE_PYTHON="1") == ("python True", "")
