@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable
 from typing import Any, Generic, Literal, TypeVar, overload
 
+from pydantic import TypeAdapter
+
 from ._drivers import AsyncClosingIterator, ClosingIterator, _aowned, _owned
 from ._events import ItemError
 from ._splitter import Splitter
@@ -21,117 +23,204 @@ from ._validate import ItemChecker, M, Partial, PartialBuilder
 
 Chunk = str | bytes
 T = TypeVar("T")
+P = TypeVar("P")  # what a stream's partials are
 OnError = Literal["raise", "skip", "yield"]
 
 
-def _partials(
-    builder: PartialBuilder[M], chunks: Iterable[Chunk]
-) -> Generator[Partial[M], None, None]:
+def _partials(builder: PartialBuilder[Any], chunks: Iterable[Chunk]) -> Generator[Any, None, None]:
     # A function, not a method: the generator must not refer to its ModelStream, so that a
     # loop left early over a stream held nowhere else drops it (and closes the source) at
     # once, not at the next garbage collection of a reference cycle.
     with _owned(chunks) as source:
         for chunk in source:
             if builder.feed(chunk):
-                yield builder.partial  # type: ignore[misc]
+                yield builder.partial
+        if builder.close():  # a number that is the whole document completes only here
+            yield builder.partial
         _end(builder, chunks)
 
 
 async def _apartials(
-    builder: PartialBuilder[M], chunks: AsyncIterable[Chunk]
-) -> AsyncGenerator[Partial[M], None]:
+    builder: PartialBuilder[Any], chunks: AsyncIterable[Chunk]
+) -> AsyncGenerator[Any, None]:
     async with _aowned(chunks) as source:
         async for chunk in source:
             if builder.feed(chunk):
-                yield builder.partial  # type: ignore[misc]
+                yield builder.partial
+        if builder.close():
+            yield builder.partial
         _end(builder, chunks)
 
 
-def _end(builder: PartialBuilder[M], chunks: object) -> None:
+def _end(builder: PartialBuilder[Any], chunks: object) -> None:
     """A stream cut off by the model's token limit (an adapter's source: ``truncated``)
     reports it from the iteration, as ``_owned`` rules (TokenLimitError carrying the
     partial, or a quiet end with ``strict=False``); any other truncated stream is reported
     by ``final()``."""
     if getattr(chunks, "truncated", False) is True:
-        builder.close()
         builder.raise_incomplete()
 
 
-class _Stream(Generic[M]):
+class _Stream(Generic[T, P]):
     """What the sync and async streams share: the builder, the live partial, the end."""
 
-    def __init__(self, model: type[M], options: dict[str, Any]) -> None:
-        self._builder = PartialBuilder(model, **options)
+    def __init__(self, target: Any, options: dict[str, Any]) -> None:
+        self._builder: PartialBuilder[T] = PartialBuilder(target, **options)
 
     @property
-    def partial(self) -> Partial[M] | None:
-        """The live partial (``None`` until the object begins)."""
-        return self._builder.partial
+    def partial(self) -> P | None:
+        """The live partial (``None`` until the document begins)."""
+        return self._builder.partial  # type: ignore[no-any-return]
 
-    def _final(self) -> M:
+    def _final(self) -> T:
         self._builder.close()
         return self._builder.final()
 
 
-class ModelStream(_Stream[M], ClosingIterator["Partial[M]"]):
+class ModelStream(_Stream[T, P], ClosingIterator[P]):
     """What ``stream_model`` returns: a context manager and an iterator of partials.
 
-    Iterating yields the ``Partial[Model]`` after each chunk that changed something
-    visible: always the same live instance, updated in place like ``Parser.value`` (treat
-    it as read-only; ``partial.model_copy(deep=True)`` keeps a snapshot).  ``final()`` reads
-    the rest of the stream if needed and returns the fully validated model, validated once;
-    a truncated stream makes it raise ``IncompleteJSONError`` whose ``partial`` is the
-    partial.  Invalid JSON (``ParseError``) and a completed value that fails validation
-    (``ValidationError``) raise from the iteration at once.  The source is closed when the
-    stream ends or fails and when the ``with`` block is left; without ``with``, a loop left
-    early closes it as it drops the stream.
+    Iterating yields the partial (``Partial[Model]`` for a model; see ``stream_model`` for
+    the other targets) after each chunk that changed something visible: always the same
+    live instance, updated in place like ``Parser.value`` (treat it as read-only;
+    ``copy.deepcopy(partial)`` or ``partial.model_copy(deep=True)`` keeps a snapshot).
+    ``final()`` reads the rest of the stream if needed and returns the fully validated
+    value, validated once; a truncated stream makes it raise ``IncompleteJSONError`` whose
+    ``partial`` is the partial.  Invalid JSON (``ParseError``) and a completed value that
+    fails validation (``ValidationError``) raise from the iteration at once.  The source
+    is closed when the stream ends or fails and when the ``with`` block is left; without
+    ``with``, a loop left early closes it as it drops the stream.
     """
 
-    def __init__(self, chunks: Iterable[Chunk], model: type[M], **options: Any) -> None:
-        _Stream.__init__(self, model, options)
+    def __init__(self, chunks: Iterable[Chunk], target: Any, **options: Any) -> None:
+        _Stream.__init__(self, target, options)
         # Iterating, with / close(): ClosingIterator's, over the generator below.
         ClosingIterator.__init__(self, _partials(self._builder, chunks), chunks)
 
-    def final(self) -> M:
-        """The validated model: ``Model.model_validate`` of the whole value, run once."""
+    def final(self) -> T:
+        """The validated value: ``Model.model_validate`` (or the adapter's
+        ``validate_python``) of the whole value, run once."""
         for _ in self._generator:  # the rest of the stream, if any
             pass
         return self._final()
 
 
-class AsyncModelStream(_Stream[M], AsyncClosingIterator["Partial[M]"]):
+class AsyncModelStream(_Stream[T, P], AsyncClosingIterator[P]):
     """The async twin of ``ModelStream``: ``async with``, ``async for``, ``await final()``."""
 
-    def __init__(self, chunks: AsyncIterable[Chunk], model: type[M], **options: Any) -> None:
-        _Stream.__init__(self, model, options)
+    def __init__(self, chunks: AsyncIterable[Chunk], target: Any, **options: Any) -> None:
+        _Stream.__init__(self, target, options)
         AsyncClosingIterator.__init__(self, _apartials(self._builder, chunks), chunks)
 
-    async def final(self) -> M:
-        """The validated model: ``Model.model_validate`` of the whole value, run once."""
+    async def final(self) -> T:
+        """The validated value: ``Model.model_validate`` (or the adapter's
+        ``validate_python``) of the whole value, run once."""
         async for _ in self._generator:  # the rest of the stream, if any
             pass
         return self._final()
 
 
-def stream_model(chunks: Iterable[Chunk], model: type[M], **options: Any) -> ModelStream[M]:
-    """Stream ``chunks`` (str or UTF-8 bytes) as one JSON object validated as ``model``::
+# The overloads type the partials: a model's are Partial[Model], a list's or dict's of
+# models hold partials; any other target's read as Any.  Order matters (first match wins).
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: type[list[M]], **options: Any
+) -> ModelStream[list[M], list[Partial[M]]]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: type[dict[str, M]], **options: Any
+) -> ModelStream[dict[str, M], dict[str, Partial[M]]]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: TypeAdapter[list[M]], **options: Any
+) -> ModelStream[list[M], list[Partial[M]]]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: TypeAdapter[dict[str, M]], **options: Any
+) -> ModelStream[dict[str, M], dict[str, Partial[M]]]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: TypeAdapter[M], **options: Any
+) -> ModelStream[M, Partial[M]]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: TypeAdapter[T], **options: Any
+) -> ModelStream[T, Any]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: type[M], **options: Any
+) -> ModelStream[M, Partial[M]]: ...
+@overload
+def stream_model(
+    chunks: Iterable[Chunk], model: type[T], **options: Any
+) -> ModelStream[T, Any]: ...
+def stream_model(chunks: Iterable[Chunk], model: Any, **options: Any) -> ModelStream[Any, Any]:
+    """Stream ``chunks`` (str or UTF-8 bytes) as one JSON document validated as ``model``::
 
         with unspool.stream_model(chunks, Article) as stream:
             for partial in stream:  # unspool.Partial[Article]
                 render(partial)
             article = stream.final()  # Article, validated once
 
+    ``model`` is a pydantic model, or anything pydantic validates: a ``RootModel``, a type
+    (``list[Article]``, ``dict[str, Article]``, a dataclass, a TypedDict, ``list[int]``) or
+    a ``TypeAdapter``.  The partial is the document as it streams, with every model in it
+    a ``Partial[...]``:
+
+    - ``Article``: a ``Partial[Article]``;
+    - ``list[Article]``: a list of ``Partial[Article]``, growing; every item but the last
+      is complete, the last one grows (``unspool.is_complete(item)`` says when it is done);
+    - ``RootModel[list[Article]]``: a ``Partial[RootModel[list[Article]]]``, itself a
+      ``RootModel`` whose ``.root`` is that list -- the shape ``final()`` returns, so code
+      that reads ``.root`` works on the partial and the final value alike, and
+      ``model_dump()`` gives the root value for both;
+    - a ``TypeAdapter``: what its type gives (``TypeAdapter(Article)`` as ``Article``);
+    - a string grows; a number, ``bool`` or ``None`` document shows only once complete.
+
     The partial is live: the same instance each time, updated in place like
-    ``Parser.value``; ``partial.model_copy(deep=True)`` keeps a snapshot.  A chunk costs
-    O(depth) on top of parsing it, however long the document and its lists.
+    ``Parser.value``; ``copy.deepcopy(partial)`` keeps a snapshot.  ``final()`` is the
+    validated value (an ``Article``, a ``list[Article]``, the ``RootModel``).  A chunk
+    costs O(depth) on top of parsing it, however long the document and its lists.
     ``options`` are passed to ``Parser`` (``allow_nan``, limits).
     """
     return ModelStream(chunks, model, **options)
 
 
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: type[list[M]], **options: Any
+) -> AsyncModelStream[list[M], list[Partial[M]]]: ...
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: type[dict[str, M]], **options: Any
+) -> AsyncModelStream[dict[str, M], dict[str, Partial[M]]]: ...
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: TypeAdapter[list[M]], **options: Any
+) -> AsyncModelStream[list[M], list[Partial[M]]]: ...
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: TypeAdapter[dict[str, M]], **options: Any
+) -> AsyncModelStream[dict[str, M], dict[str, Partial[M]]]: ...
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: TypeAdapter[M], **options: Any
+) -> AsyncModelStream[M, Partial[M]]: ...
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: TypeAdapter[T], **options: Any
+) -> AsyncModelStream[T, Any]: ...
+@overload
 def astream_model(
     chunks: AsyncIterable[Chunk], model: type[M], **options: Any
-) -> AsyncModelStream[M]:
+) -> AsyncModelStream[M, Partial[M]]: ...
+@overload
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: type[T], **options: Any
+) -> AsyncModelStream[T, Any]: ...
+def astream_model(
+    chunks: AsyncIterable[Chunk], model: Any, **options: Any
+) -> AsyncModelStream[Any, Any]:
     """The async twin of ``stream_model``: ``async with`` / ``async for`` / ``await final()``."""
     return AsyncModelStream(chunks, model, **options)
 
@@ -139,7 +228,7 @@ def astream_model(
 @overload
 def iter_models(
     chunks: Iterable[Chunk],
-    model: type[T],
+    model: type[T] | TypeAdapter[T],
     *,
     at: str | None = None,
     on_error: Literal["raise", "skip"] = "raise",
@@ -148,7 +237,7 @@ def iter_models(
 @overload
 def iter_models(
     chunks: Iterable[Chunk],
-    model: type[T],
+    model: type[T] | TypeAdapter[T],
     *,
     at: str | None = None,
     on_error: Literal["yield"],
@@ -156,7 +245,7 @@ def iter_models(
 ) -> ClosingIterator[T | ItemError]: ...
 def iter_models(
     chunks: Iterable[Chunk],
-    model: type[T],
+    model: type[T] | TypeAdapter[T],
     *,
     at: str | None = None,
     on_error: OnError = "raise",
@@ -164,6 +253,13 @@ def iter_models(
 ) -> ClosingIterator[Any]:
     """Yield each item (an element of the array at ``at``, or each document: see
     ``Splitter``) validated as ``model``, once, the moment it closes.
+
+    ``model`` is the type of one item: a pydantic model, a ``RootModel``, any type pydantic
+    validates, or a ``TypeAdapter``.  It always describes the item, never the array around
+    it: ``iter_models(chunks, Article)`` reads ``[{...}, {...}]`` as Articles, while
+    ``iter_models(chunks, list[Article])`` expects each item to be a list (NDJSON lines
+    that are arrays, say).  For the whole array as one growing value, use
+    ``stream_model(chunks, list[Article])``.
 
     ``on_error``: ``"raise"`` raises (``ParseError`` or ``unspool.ValidationError`` with the
     item's ``index`` and ``raw`` text) after every earlier item was yielded; ``"skip"`` logs a
@@ -189,7 +285,7 @@ def _models(
 @overload
 def aiter_models(
     chunks: AsyncIterable[Chunk],
-    model: type[T],
+    model: type[T] | TypeAdapter[T],
     *,
     at: str | None = None,
     on_error: Literal["raise", "skip"] = "raise",
@@ -198,7 +294,7 @@ def aiter_models(
 @overload
 def aiter_models(
     chunks: AsyncIterable[Chunk],
-    model: type[T],
+    model: type[T] | TypeAdapter[T],
     *,
     at: str | None = None,
     on_error: Literal["yield"],
@@ -206,7 +302,7 @@ def aiter_models(
 ) -> AsyncClosingIterator[T | ItemError]: ...
 def aiter_models(
     chunks: AsyncIterable[Chunk],
-    model: type[T],
+    model: type[T] | TypeAdapter[T],
     *,
     at: str | None = None,
     on_error: OnError = "raise",

@@ -12,6 +12,14 @@ of ``_Open`` entries, each holding the live value that shows its container.  Eac
 in its parent; the parser's open spine (the last key or element of each open container)
 shows what has begun.
 
+The target need not be a model: ``compile_target`` finds the document's root place in the
+target's own core schema (``TypeAdapter(target).core_schema``), so ``list[Article]``,
+``dict[str, Article]``, a dataclass, a union or ``int`` stream by the same places and rules;
+a ``RootModel``'s partial is a ``Partial[Root]`` (itself a RootModel) whose ``root`` is the
+partial root value.  Only the document itself differs: a root string grows, a root number
+or other atomic value shows once complete and valid, and a root that is hidden (a tuple, a
+union waiting for its tag) is validated when it completes.
+
 The partial is live, updated in place like ``Parser.value``: ``stream_model`` yields the
 same ``Partial[Model]`` instance after every chunk.  A nested partial, list or dict is
 created once, when its JSON value begins, and put in its parent; from then on a field is
@@ -75,7 +83,7 @@ import typing
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, TypeAdapter
 from pydantic_core import SchemaValidator
 from pydantic_core import ValidationError as PydanticValidationError
 from typing_extensions import is_typeddict
@@ -114,7 +122,8 @@ else:
         and aliases where every field is optional and ``None`` until it has begun; nested
         models are their ``Partial``, ``list[Model]`` a list of partials, ``dict[str,
         Model]`` a dict of partials.  ``isinstance(p, unspool.Partial)`` holds for all of
-        them, and ``Partial[Model].unspool_model`` is ``Model``.
+        them, and ``Partial[Model].unspool_model`` is ``Model``.  A ``RootModel``'s
+        partial is a ``RootModel`` too, with one optional field, ``root``.
 
         ``stream_model`` yields one live instance, updated in place like ``Parser.value``
         (treat it as read-only; ``p.model_copy(deep=True)`` keeps a snapshot).
@@ -177,8 +186,6 @@ def _build_partial(model: Any) -> type[Partial[Any]]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         if issubclass(model, Partial):
             raise TypeError(f"{model.__name__} is partial already")
-        if model.__pydantic_root_model__:
-            raise TypeError(f"Partial[] needs a model with fields, not the root model {model}")
         fields: list[tuple[str, Any, dict[str, Any]]] = []
         for name, info in model.model_fields.items():
             kept = {
@@ -196,13 +203,16 @@ def _build_partial(model: Any) -> type[Partial[Any]]:
         config = {}
     else:
         raise TypeError(f"Partial[] takes a pydantic model or a dataclass, not {model!r}")
+    # A RootModel's partial is a RootModel too (``.root``, dumps as its root value).
+    bases = (Partial, RootModel) if getattr(model, "__pydantic_root_model__", False) else (Partial,)
     _BUILDING.add(model)
     try:
         try:
-            cls = _new_partial(model, [(n, _partial_type(a), kw) for n, a, kw in fields], config)
+            typed = [(n, _partial_type(a), kw) for n, a, kw in fields]
+            cls = _new_partial(model, typed, config, bases)
         except Exception:
             # A type pydantic cannot build once its metadata is stripped: fall back to Any.
-            cls = _new_partial(model, [(n, Any, kw) for n, _, kw in fields], config)
+            cls = _new_partial(model, [(n, Any, kw) for n, _, kw in fields], config, bases)
     finally:
         _BUILDING.discard(model)
     _PARTIALS[model] = cls
@@ -210,7 +220,10 @@ def _build_partial(model: Any) -> type[Partial[Any]]:
 
 
 def _new_partial(
-    model: type[Any], fields: list[tuple[str, Any, dict[str, Any]]], config: dict[str, Any]
+    model: type[Any],
+    fields: list[tuple[str, Any, dict[str, Any]]],
+    config: dict[str, Any],
+    bases: tuple[type[Any], ...],
 ) -> type[Partial[Any]]:
     name = f"Partial[{model.__qualname__}]"
     namespace: dict[str, Any] = {
@@ -228,7 +241,7 @@ def _new_partial(
     }
     for n, _, kw in fields:
         namespace[n] = Field(default=None, **kw)
-    return types.new_class(name, (Partial,), {}, lambda ns: ns.update(namespace))
+    return types.new_class(name, bases, {}, lambda ns: ns.update(namespace))
 
 
 def _partial_type(tp: Any) -> Any:
@@ -463,10 +476,90 @@ def _compile_root(cls: type[BaseModel]) -> _Shape:
     return shape
 
 
+class Target:
+    """What ``stream_model`` streams as, compiled from its target (a model, a ``RootModel``,
+    a type such as ``list[Article]``, or a ``TypeAdapter``).
+
+    ``place`` is the document's root place; ``validate_python`` / ``validate_json`` validate
+    the whole value for ``final()`` (the model's own ``model_validate``, or the adapter's);
+    ``wrap`` is the partial class that holds the root value when the target is a
+    ``RootModel`` (``Partial[Root]``, whose ``.root`` is the partial root value), else None.
+    """
+
+    __slots__ = ("place", "validate_json", "validate_python", "wrap")
+
+    def __init__(
+        self,
+        place: _Shape,
+        validate_python: Any,
+        validate_json: Any,
+        wrap: type[Partial[Any]] | None = None,
+    ) -> None:
+        self.place = place
+        self.validate_python = validate_python
+        self.validate_json = validate_json
+        self.wrap = wrap
+
+
+_TARGETS: dict[Any, Target] = {}
+
+
+def compile_target(target: Any) -> Target:
+    """The ``Target`` of ``target``: compiled once per model or type form (a
+    ``TypeAdapter`` instance is compiled each time: its places are cheap, the models they
+    use are shared)."""
+    if isinstance(target, TypeAdapter):
+        with _LOCK:
+            return _compile_target(target, target)
+    try:
+        found = _TARGETS.get(target)
+    except TypeError:  # an unhashable type form: compile it each time
+        with _LOCK:
+            return _compile_target(target, None)
+    if found is not None:
+        return found
+    with _LOCK:
+        found = _TARGETS.get(target)
+        if found is None:
+            found = _TARGETS[target] = _compile_target(target, None)
+        return found
+
+
+def _compile_target(target: Any, adapter: TypeAdapter[Any] | None) -> Target:
+    if (
+        adapter is None
+        and isinstance(target, type)
+        and typing.get_origin(target) is None  # on Python 3.10, list[X] is a type
+        and issubclass(target, BaseModel)
+        and not target.__pydantic_root_model__
+    ):
+        return Target(_root_shape(target), target.model_validate, target.model_validate_json)
+    if adapter is None:
+        adapter = _adapter(target)
+    before = set(_MODELS)
+    try:
+        # The root place, found in the target's own core schema: no special forms.
+        compiler = _Compiler(adapter.core_schema, None)
+        core = compiler.schema
+        while core["type"] == "definition-ref":
+            core = compiler.defs[core["schema_ref"]]
+        wrap = None
+        if core["type"] == "model" and core.get("root_model"):
+            wrap = partial_class(core["cls"])
+            compiler.config = core.get("config")
+            core = core["schema"]
+        place = compiler.place(core)
+    except BaseException:
+        for new in set(_MODELS) - before:  # half-compiled: forget them
+            del _MODELS[new]
+        raise
+    return Target(place, adapter.validate_python, adapter.validate_json, wrap)
+
+
 class _Compiler:
     """Turns one core schema (and its definitions) into places."""
 
-    def __init__(self, schema: Any, owner: type[BaseModel]) -> None:
+    def __init__(self, schema: Any, owner: type[BaseModel] | None) -> None:
         self.owner = owner  # the model whose own schema this is
         self.defs: dict[str, Any] = {}
         if schema["type"] == "definitions":
@@ -849,23 +942,34 @@ class _Open:
                 self.done.discard(slot)  # a duplicate key began again
 
 
-def _values(stack: list[_Open]) -> list[Any]:
-    return [b.value for b in stack]
+def _values(stack: list[_Open], wrapper: list[Any]) -> list[Any]:
+    return [*(b.value for b in stack), *wrapper]
 
 
-class PartialBuilder(Generic[M]):
+# Where the open string shows when it is the document itself (``_grow_into``): no container.
+_AT_ROOT: dict[Any, Any] = {}
+
+
+class PartialBuilder(Generic[T]):
     """The sans-I/O core of ``stream_model``.
 
     ``feed(chunk)`` returns True when the partial changed visibly; ``partial`` is the live
-    ``Partial[Model]`` (``None`` until the object begins), the same instance throughout,
-    updated in place; ``close()`` ends the input; ``final()`` then validates the whole
-    value, once.
+    partial (``None`` until the document begins), the same instance throughout, updated in
+    place; ``close()`` ends the input; ``final()`` then validates the whole value, once.
+
+    The target is a model (the partial is its ``Partial[Model]``), a ``RootModel`` (a
+    ``Partial[Root]``, a RootModel whose ``.root`` is the partial root value: see
+    ``stream_model``), or any type or ``TypeAdapter`` pydantic validates (the partial is
+    the root value as it streams: a list of partials for ``list[Model]``, a dict, a string
+    that grows, a number once complete).
     """
 
-    def __init__(self, model: type[M], **options: Any) -> None:
-        self.model = model
-        self.partial: Partial[M] | None = None
-        self._root = _root_shape(model)
+    def __init__(self, target: Any, **options: Any) -> None:
+        self.model = target
+        self.partial: Any = None
+        self._target = compile_target(target)
+        self._root = self._target.place
+        self._wrapper: list[Any] = []  # the RootModel partial, once made
         self._parser = Parser(**options)
         self._parse = self._parser.feed
         self._stack: list[_Open] = []
@@ -883,7 +987,7 @@ class PartialBuilder(Generic[M]):
         self._grow_into: Any = None
         self._grow_slot: Any = None
         self._grow_text = ""
-        track(self, functools.partial(_values, self._stack))  # for is_complete()
+        track(self, functools.partial(_values, self._stack, self._wrapper))  # is_complete()
 
     def _open_string(self) -> str | None:
         """The open string object the partial shows (for ``is_complete``)."""
@@ -920,27 +1024,36 @@ class PartialBuilder(Generic[M]):
             self._spine(events)
         return self._changed
 
-    def close(self) -> None:
-        """End of input.  It shows nothing new (an object's values all complete before its
-        closing brace) and raises nothing: a truncated stream is reported by ``final()``,
-        whose IncompleteJSONError carries the partial."""
+    def close(self) -> bool:
+        """End of input; return True if that showed something new (only a number that is
+        the whole document completes here: an object's or array's values all complete
+        before its closing bracket).  A completed value that fails validation raises; a
+        truncated stream is reported by ``final()``, whose IncompleteJSONError carries the
+        partial."""
         if self._closed or self._error is not None:
-            return
+            return False
         self._closed = True
         try:
-            self._parser.close()
+            events = self._parser.close()
         except ParseError as err:
             if isinstance(err, IncompleteJSONError):
                 err.partial = self.partial
             self._error = err
+            return False
+        try:
+            return self._apply(events) if events else False
+        except ValidationError as err:
+            self._error = err
+            raise
 
     def raise_incomplete(self) -> None:
         """After ``close()``: raise its ``IncompleteJSONError`` if the text was cut off."""
         if isinstance(self._error, IncompleteJSONError):
             raise self._error
 
-    def final(self) -> M:
-        """``Model.model_validate`` of the complete value, run once (after ``close()``)."""
+    def final(self) -> T:
+        """``Model.model_validate`` (or the adapter's ``validate_python``) of the complete
+        value, run once (after ``close()``)."""
         if self._final is not MISSING:
             return self._final  # type: ignore[no-any-return]
         if self._error is not None:
@@ -950,14 +1063,14 @@ class PartialBuilder(Generic[M]):
         raw = self._parser.value
         try:
             if self._root.json_mode():
-                value = self.model.model_validate_json(dumps(raw))
+                value = self._target.validate_json(dumps(raw))
             else:
-                value = self.model.model_validate(raw)
+                value = self._target.validate_python(raw)
         except PydanticValidationError as err:
             self._error = _validation_error(err, (), raw)
             raise self._error from err
         self._final = value
-        return value
+        return value  # type: ignore[no-any-return]
 
     # -- completions ---------------------------------------------------------------------------
 
@@ -982,7 +1095,7 @@ class PartialBuilder(Generic[M]):
                 if depth:
                     self._leaf(stack[-1], path, value)
                 else:
-                    self._root_done = True  # a scalar document: final() says why not
+                    self._root_leaf(value)
                 return
             self._push(path[-1] if depth else None, value)  # empty: begins and completes
         self._finish(stack.pop(), value)
@@ -1004,6 +1117,40 @@ class PartialBuilder(Generic[M]):
         parent.put(slot, value, True)
         self._changed = True
 
+    def _root_leaf(self, raw: Any) -> None:
+        """The document is a scalar or a string, complete: show it once valid."""
+        self._root_done = True
+        self._grow_into = None
+        place = self._root
+        if place.kind == K_OBJECT:
+            return  # a model's document that is no object: final() says why
+        if place.trivial and (type(raw) is str or place.kind == K_ANY):
+            value = raw
+        else:
+            value = place.validate(raw, ())
+        self._show_root(value, True)
+
+    def _show_root(self, value: Any, done: bool) -> None:
+        """Show ``value`` as the document: as the partial itself or, for a RootModel, as
+        the root of its partial (``done``: the document is complete)."""
+        wrap: Any = self._target.wrap  # a RootModel: model_construct(root, _fields_set)
+        if wrap is None:
+            if done and type(value) is str and self.partial == value:
+                return  # the string completed as shown
+            self.partial = value
+        else:
+            partial = self.partial
+            if partial is None:
+                partial = self.partial = wrap.model_construct(None, _fields_set=set())
+                self._wrapper.append(partial)
+                OPEN.add(id(partial))
+            partial.__dict__["root"] = value
+            partial.__pydantic_fields_set__.add("root")
+            if done:
+                partial.__pydantic_private__["_completed"].add("root")
+                OPEN.discard(id(partial))
+        self._changed = True
+
     def _finish(self, b: _Open, raw: Any) -> None:
         """Container ``b`` (just popped) is complete: check it, show it complete."""
         OPEN.discard(id(b.value))
@@ -1012,6 +1159,10 @@ class PartialBuilder(Generic[M]):
             self._held = -1
         if not stack:  # the document: final() validates it
             self._root_done = True
+            if b.mode >= B_IGNORE and b.place.kind != K_OBJECT:
+                self._show_root(b.place.validate(raw, ()), True)  # hidden until now
+            elif self._target.wrap is not None:
+                self._show_root(b.value, True)  # completed() gains "root"
             return
         parent = stack[-1]
         parent.last_done = b.path[-1]
@@ -1044,8 +1195,11 @@ class PartialBuilder(Generic[M]):
             return
         b.become(member)
         OPEN.add(id(b.value))
-        self._stack[index - 1].put(b.slot, b.value, False)  # never the root: it is a model
-        self._changed = True
+        if index:
+            self._stack[index - 1].put(b.slot, b.value, False)
+            self._changed = True
+        else:
+            self._show_root(b.value, False)
         for e in held:
             self._complete(e)
 
@@ -1077,9 +1231,9 @@ class PartialBuilder(Generic[M]):
             OPEN.add(id(b.value))  # open until _finish
             if len(stack) > 1:
                 stack[-2].put(b.slot, b.value, False)
+                self._changed = True
             else:
-                self.partial = b.value
-            self._changed = True
+                self._show_root(b.value, False)
 
     def _spine(self, events: list[Event]) -> None:
         """Show what began but has not completed: the last child of the deepest open
@@ -1092,6 +1246,9 @@ class PartialBuilder(Generic[M]):
         root = self._parser.value  # also brings the open string up to date
         stack = self._stack
         if not stack:
+            if type(root) is str:
+                self._show_root_string(root)
+                return
             if type(root) is not dict and type(root) is not list:
                 return
             self._push(None, root)
@@ -1118,6 +1275,21 @@ class PartialBuilder(Generic[M]):
                 return
             self._push(key, child)
 
+    def _show_root_string(self, text: str) -> None:
+        """The document is an open string: show it if it shows while it grows.  No fast
+        path (``_grow_path`` stays None): each chunk reads it again, as ``Parser.value``."""
+        if self._root.stream(STRING).kind not in (K_STR, K_ANY):
+            return
+        self._grow_path = None
+        shown = self.partial
+        if self._target.wrap is not None and shown is not None:
+            shown = shown.root
+        if shown != text:
+            self._show_root(text, False)
+            shown = text
+        self._grow_into = _AT_ROOT
+        self._grow_text = shown  # the object shown: is_complete() knows it by identity
+
     def _show_string(self, b: _Open, key: Any, text: str) -> None:
         """The open string ``text`` at ``key`` in ``b``: show it if it shows while it grows."""
         place, slot = b.child(key)
@@ -1138,6 +1310,20 @@ class PartialBuilder(Generic[M]):
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
+def _adapter(target: Any) -> TypeAdapter[Any]:
+    """The ``TypeAdapter`` of ``target`` (``target`` itself if it is one), made once per
+    type."""
+    if isinstance(target, TypeAdapter):
+        return target
+    try:
+        adapter = _ADAPTERS.get(target)
+    except TypeError:  # an unhashable type form
+        return TypeAdapter(target)
+    if adapter is None:
+        adapter = _ADAPTERS[target] = TypeAdapter(target)
+    return adapter
+
+
 class ItemChecker(Generic[T]):
     """Validates the items of ``iter_models`` as ``item_type``, each once, as the splitter
     completes them.
@@ -1150,13 +1336,10 @@ class ItemChecker(Generic[T]):
     (``"yield"``; ``pos`` -1: the splitter does not say where a good item began).
     """
 
-    def __init__(self, item_type: type[T], on_error: str) -> None:
+    def __init__(self, item_type: type[T] | TypeAdapter[T], on_error: str) -> None:
         if on_error not in ("raise", "skip", "yield"):
             raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
-        adapter = _ADAPTERS.get(item_type)
-        if adapter is None:
-            adapter = _ADAPTERS[item_type] = TypeAdapter(item_type)
-        self._validate = adapter.validate_python
+        self._validate = _adapter(item_type).validate_python
         self._on_error = on_error
 
     def checked(self, items: list[Any]) -> Iterator[Any]:
