@@ -76,7 +76,8 @@ for _cls in (
     ValidationError,
     ValueCompleted,
 ):
-    _cls.__module__ = __name__
+    if _cls.__module__ != __name__:  # the compiled core's classes say so in their body
+        _cls.__module__ = __name__
 
 # The pydantic layer (the ``unspool[pydantic]`` extra) is imported on first use, so that
 # ``import unspool`` works without pydantic.

@@ -115,6 +115,8 @@ class Parser:
     character of the JSON, and error positions count the whole text as received.
     """
 
+    __module__ = "unspool"  # here, not later: the compiled class is immutable (setup.py)
+
     def __init__(
         self,
         *,
