@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 pytest.importorskip("streamlit")
 
@@ -272,3 +272,38 @@ def test_nested_objects_get_a_box_and_enums_show_their_value() -> None:
     ]
     assert len(at.main.children[0].children) == 5  # one placeholder: a slot per field, the error
     assert at.session_state["final"] == Article.model_validate_json(ARTICLE)
+
+
+STEPS = '[{"text": "Whisk it all", "minutes": 5}, {"text": "Fry in butter", "minutes": 3}]'
+
+
+class Steps(RootModel[list[Step]]):
+    pass
+
+
+@pytest.mark.parametrize("model", [list[Step], Steps], ids=["list", "rootmodel"])
+def test_a_list_target_gets_a_slot_per_item(model: Any) -> None:
+    chunks = chunked(STEPS, 11)
+    final_page = [
+        f"{DONE} **Text:** Whisk it all  \n**Minutes:** 5",
+        f"{DONE} **Text:** Fry in butter  \n**Minutes:** 3",
+    ]
+    at = run(chunks, model=model)
+    assert shown(at) == final_page and not at.error
+    final = at.session_state["final"]
+    assert (final.root if isinstance(final, Steps) else final) == [
+        Step(text="Whisk it all", minutes=5),
+        Step(text="Fry in butter", minutes=3),
+    ]
+    updates = at.session_state["updates"]
+    pages = [shown(run(chunks, stop_at=k, model=model)) for k in range(1, updates + 1)]
+    # The first item grows under its mark, is marked done when the second begins.
+    assert [f"{WRITING} **Text:** Whisk it al"] in pages
+    assert [final_page[0], f"{WRITING} **Text:** Fry"] in pages
+    assert pages[-1] == final_page
+
+
+def test_a_dict_target_is_drawn_whole() -> None:
+    at = run(chunked('{"eggs": 2, "milk": 250}', 5), model=dict[str, int])
+    assert shown(at) == ["**Eggs:** 2", "**Milk:** 250"]
+    assert at.session_state["final"] == {"eggs": 2, "milk": 250}

@@ -13,8 +13,9 @@ is an error; its pydantic methods are typed, and ``Model`` itself is not a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel, TypeAdapter
 from typing_extensions import assert_type
 
 import unspool
@@ -99,3 +100,50 @@ def items(chunks: Iterable[str]) -> list[Author]:
 
 async def aitems(chunks: AsyncIterator[str]) -> list[Author | ItemError]:
     return [item async for item in unspool.aiter_models(chunks, Author, on_error="yield")]
+
+
+class Articles(RootModel[list[Article]]):
+    pass
+
+
+def targets(chunks: Iterable[str]) -> None:
+    """Targets other than a model: the partials of lists and dicts of models are lists
+    and dicts of partials; a RootModel's partial has ``.root``; other types read as Any."""
+    with unspool.stream_model(chunks, list[Article]) as listed:
+        for partials in listed:
+            assert_type(partials, list[Partial[Article]])
+            assert_type(partials[0].title, str | None)
+        assert_type(listed.final(), list[Article])
+    with unspool.stream_model(chunks, dict[str, Author]) as by_name:
+        for named in by_name:
+            assert_type(named, dict[str, Partial[Author]])
+        assert_type(by_name.final(), dict[str, Author])
+    with unspool.stream_model(chunks, Articles) as rooted:
+        for root in rooted:
+            assert_type(root, Partial[Articles])
+            assert_type(root.root, list[Partial[Article]] | None)
+            root.roots  # type: ignore[attr-defined]  # noqa: B018
+        assert_type(rooted.final(), Articles)
+    with unspool.stream_model(chunks, TypeAdapter(list[Article])) as adapted:
+        for partials in adapted:
+            assert_type(partials, list[Partial[Article]])
+        assert_type(adapted.final(), list[Article])
+    with unspool.stream_model(chunks, TypeAdapter(Article)) as one:
+        for partial in one:
+            assert_type(partial, Partial[Article])
+        assert_type(one.final(), Article)
+    with unspool.stream_model(chunks, list[int]) as numbers:
+        for anything in numbers:
+            assert_type(anything, Any)
+        assert_type(numbers.final(), list[int])
+    authors = list(unspool.iter_models(chunks, TypeAdapter(Author), at="/items"))
+    assert_type(authors, list[Author])
+    rows = list(unspool.iter_models(chunks, list[Author], at="/rows"))
+    assert_type(rows, list[list[Author]])
+
+
+async def atargets(chunks: AsyncIterator[str]) -> list[Article]:
+    async with unspool.astream_model(chunks, list[Article]) as s:
+        async for partials in s:
+            assert_type(partials, list[Partial[Article]])
+        return await s.final()

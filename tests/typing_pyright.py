@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel, TypeAdapter
 from typing_extensions import assert_type
 
 import unspool
@@ -66,3 +66,30 @@ def items(chunks: Iterable[str]) -> list[Author | ItemError]:
     authors = list(unspool.iter_models(chunks, Author, at="/items"))
     assert_type(authors, list[Author])
     return list(unspool.iter_models(chunks, Author, at="/items", on_error="yield"))
+
+
+class Articles(RootModel[list[Article]]):
+    pass
+
+
+def targets(chunks: Iterable[str]) -> list[Article]:
+    with unspool.stream_model(chunks, list[Article]) as listed:
+        for partials in listed:
+            assert_type(partials, list[Partial[Article]])
+            if partials and not unspool.is_complete(partials[-1]):
+                render(partials[-1])  # the item still growing
+        result = listed.final()
+    assert_type(result, list[Article])
+    with unspool.stream_model(chunks, Articles) as rooted:
+        for root in rooted:
+            assert_type(root, Partial[Articles])
+        assert_type(rooted.final(), Articles)
+    with unspool.stream_model(chunks, TypeAdapter(list[Article])) as adapted:
+        for partials in adapted:
+            assert_type(partials, list[Partial[Article]])
+        assert_type(adapted.final(), list[Article])
+    with unspool.stream_model(chunks, dict[str, Author]) as by_name:
+        assert_type(by_name.final(), dict[str, Author])
+    authors = list(unspool.iter_models(chunks, TypeAdapter(Author), at="/items"))
+    assert_type(authors, list[Author])
+    return result

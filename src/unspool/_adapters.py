@@ -314,6 +314,7 @@ class _ToolCalls:
 
     def __init__(self, models: Mapping[str, Any] | None, options: dict[str, Any]) -> None:
         self.models = models or {}
+        self.validators = {name: _validator(model) for name, model in self.models.items()}
         self.options = options
         self.calls: dict[int, _Call] = {}
 
@@ -348,14 +349,29 @@ class _ToolCalls:
 
     def finish(self, index: int, call: _Call, value: Any) -> ToolCall:
         call.done = True
-        model = self.models.get(call.name) if call.name is not None else None
-        if model is not None:
+        validate = self.validators.get(call.name) if call.name is not None else None
+        if validate is not None:
             try:
-                value = model.model_validate(value)
+                value = validate(value)
             except ValueError as err:  # pydantic's ValidationError is a ValueError
+                model = self.models[call.name]  # type: ignore[index]
+                name = getattr(model, "__name__", None) or repr(model)
                 msg = f"arguments of tool call {call.name!r} (index {index}) are not a valid "
-                raise unspool.ValidationError(msg + model.__name__, index=index) from err
+                raise unspool.ValidationError(msg + name, index=index) from err
         return ToolCall(index, call.id, call.name, value, done=True)
+
+
+def _validator(model: Any) -> Any:
+    """How a tool's arguments are validated as ``model``: a pydantic model's (or
+    RootModel's) ``model_validate``, a ``TypeAdapter``'s ``validate_python``, or that of a
+    ``TypeAdapter`` made once for any other type (a dataclass, a TypedDict)."""
+    if hasattr(model, "model_validate"):
+        return model.model_validate
+    if hasattr(model, "validate_python"):
+        return model.validate_python
+    from pydantic import TypeAdapter  # only for such targets: pydantic is an extra
+
+    return TypeAdapter(model).validate_python
 
 
 def run_tool_calls(

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from functools import partial
 
 from mypy.errorcodes import ATTR_DEFINED
+from mypy.expandtype import expand_type_by_instance
+from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import TypeInfo, Var
 from mypy.plugin import AttributeContext, Plugin
 from mypy.types import (
@@ -68,11 +70,13 @@ def field_type(name: str, ctx: AttributeContext) -> Type:
 
 def model_fields(model: Instance) -> dict[str, Type]:
     """A model's (or dataclass's) fields: its annotated instance attributes, own and
-    inherited, up to ``pydantic.BaseModel``."""
+    inherited, up to ``pydantic.BaseModel``, with the type arguments of generic bases
+    filled in (``RootModel[list[Article]]``'s ``root`` is a ``list[Article]``)."""
     fields: dict[str, Type] = {}
     for info in model.type.mro:
         if info.fullname in (BASE_MODEL, "builtins.object"):
             break
+        base = map_instance_to_supertype(model, info)
         for name, symbol in info.names.items():
             node = symbol.node
             if (
@@ -82,7 +86,8 @@ def model_fields(model: Instance) -> dict[str, Type]:
                 and name != "model_config"
                 and name not in fields
             ):
-                fields[name] = node.type or AnyType(TypeOfAny.unannotated)
+                declared = node.type or AnyType(TypeOfAny.unannotated)
+                fields[name] = expand_type_by_instance(declared, base)
     return fields
 
 

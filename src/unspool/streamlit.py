@@ -30,7 +30,7 @@ import dataclasses
 import enum
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 try:
     import streamlit as st
@@ -45,7 +45,7 @@ import unspool
 from unspool._drivers import _pacer
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import BaseModel, TypeAdapter
     from streamlit.delta_generator import DeltaGenerator
 
     from unspool import Partial
@@ -53,12 +53,14 @@ if TYPE_CHECKING:
 __all__ = ["DONE", "WRITING", "write_model"]
 
 M = TypeVar("M", bound="BaseModel")
+T = TypeVar("T")
 
 DONE = ":green[:material/check_circle:]"  # a list item that can no longer change
 WRITING = ":gray[:material/more_horiz:]"  # the list item still arriving
 _NOTHING = object()  # what an empty slot shows
 
 
+@overload
 def write_model(
     chunks: Iterable[str | bytes],
     model: type[M],
@@ -67,8 +69,32 @@ def write_model(
     on_update: Callable[[Partial[M]], object] | None = None,
     min_interval: float | None = None,
     **options: Any,
-) -> M | None:
+) -> M | None: ...
+@overload
+def write_model(
+    chunks: Iterable[str | bytes],
+    model: type[T] | TypeAdapter[T],
+    *,
+    container: DeltaGenerator | None = None,
+    on_update: Callable[[Any], object] | None = None,
+    min_interval: float | None = None,
+    **options: Any,
+) -> T | None: ...
+def write_model(
+    chunks: Iterable[str | bytes],
+    model: Any,
+    *,
+    container: DeltaGenerator | None = None,
+    on_update: Callable[[Any], object] | None = None,
+    min_interval: float | None = None,
+    **options: Any,
+) -> Any:
     """Render the JSON object streaming in ``chunks`` as a live ``model`` and return it.
+
+    ``model`` is any target of ``unspool.stream_model``: a model or dataclass gets a slot
+    per field; a list (``list[Step]``, ``RootModel[list[Step]]``: a RootModel shows its
+    root) gets a slot per item, marked as a list field's items are; anything else (a
+    dict, a TypedDict) is drawn whole.
 
     ``chunks``: text (or UTF-8 bytes) as it arrives, e.g.
     ``unspool.langchain.text_deltas(graph.stream(..., stream_mode="messages"))``.
@@ -82,7 +108,7 @@ def write_model(
     Returns the validated ``model`` (drawn once more, with its defaults), or ``None`` when
     the stream failed: the error is then shown below what arrived.
     """
-    view = _ModelView((container or st).empty().container(), model)
+    view = _ModelView((container or st).empty().container())
     pacer = _pacer(min_interval)
     with unspool.stream_model(chunks, model, **options) as stream:
         try:
@@ -141,7 +167,8 @@ class _FieldView:
     def _update_list(self, values: list[Any], done: bool) -> None:
         if self.items is None or self.items_box is None:
             self.items_box = self.slot.empty.container()
-            self.items_box.markdown(f"**{self.label}**")
+            if self.label:  # not the whole document
+                self.items_box.markdown(f"**{self.label}**")
             self.items = []
         last = len(values) - 1
         for i in range(self.finished, len(values)):
@@ -156,22 +183,42 @@ class _FieldView:
 
 
 class _ModelView:
-    """The root model: a slot per field in the model's order, then the error slot."""
+    """The document: a slot per field of a model or dataclass, in its order (anything else:
+    one slot for the whole value, whose items get a slot each if it is a list), then the
+    error slot.  Laid out at the first update, from the value itself: a partial has its
+    model's fields."""
 
-    def __init__(self, box: DeltaGenerator, model: type[Any]) -> None:
-        infos = model.model_fields
-        self.fields = {name: _FieldView(box, _label(name, info)) for name, info in infos.items()}
-        self.error_slot = _Slot(box)
+    def __init__(self, box: DeltaGenerator) -> None:
+        self.box = box
+        self.fields: dict[str, _FieldView] = {}
+        self.whole = False  # one slot for the whole value
+        self.error_slot: _Slot | None = None
         self.finished: set[str] = set()  # fields drawn complete: skipped until the final
+
+    def _lay_out(self, value: Any) -> None:
+        infos = getattr(type(value), "model_fields", None)
+        if infos is None and dataclasses.is_dataclass(value):
+            infos = {f.name: None for f in dataclasses.fields(value)}
+        if infos is None:
+            self.whole = True
+            infos = {"": None}
+        self.fields = {
+            name: _FieldView(self.box, _label(name, info)) for name, info in infos.items()
+        }
+        self.error_slot = _Slot(self.box)
 
     def update(self, value: Any, final: bool = False) -> None:
         """Draw ``value``: the live partial, or the ``final`` model (all of it complete)."""
+        if getattr(value, "__pydantic_root_model__", False):
+            value = value.root  # a RootModel (or its partial): its root is the document
+        if not self.fields:
+            self._lay_out(value)
         for name, view in self.fields.items():
             if final:
                 view.restart()
             elif name in self.finished:
                 continue
-            field = getattr(value, name)
+            field = value if self.whole else getattr(value, name)
             if field is None:
                 continue
             complete = final or unspool.is_complete(field)
@@ -180,6 +227,8 @@ class _ModelView:
                 self.finished.add(name)
 
     def error(self, err: Exception) -> None:
+        if self.error_slot is None:  # nothing arrived: no fields to lay out
+            self.error_slot = _Slot(self.box)
         self.error_slot.show(
             str(err), lambda box: box.error(_error_text(err), icon=":material/error:")
         )
@@ -189,7 +238,12 @@ class _ModelView:
 
 
 def _draw_field(box: DeltaGenerator, label: str, value: Any) -> None:
-    if isinstance(value, list):
+    if not label:  # the whole document
+        if _is_record(value):
+            _draw_record(box, value)
+        else:
+            _draw_item(box, value, None)
+    elif isinstance(value, list):
         box.markdown(f"**{label}**")
         for item in value:
             _draw_item(box, item, None)
@@ -264,6 +318,7 @@ def _key(value: Any) -> Any:
 
 
 def _label(name: str, info: Any = None) -> str:
+    """A field's title, or its name as words ("" for the whole document)."""
     title = getattr(info, "title", None)
     return str(title) if title else name.replace("_", " ").capitalize()
 

@@ -11,14 +11,16 @@ limit in the middle of the first item.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 import pytest
 from pydantic import RootModel, TypeAdapter
+from typing_extensions import TypedDict
 
 import unspool
 import unspool.openai as uo
@@ -113,3 +115,42 @@ def test_a_bad_item_in_a_recorded_answer_names_its_index(served: Serve) -> None:
     assert "invalid value at /0/detail" in str(info.value)
     assert s.body.closed and not s.body.fully_read  # stopped at the bad item
     assert json.loads(info.value.raw).startswith("Rinse it")
+
+
+@dataclasses.dataclass
+class WeatherArgs:
+    location: str
+    unit: Literal["celsius", "fahrenheit"]
+
+
+class WeatherDict(TypedDict):
+    location: str
+    unit: Literal["celsius", "fahrenheit"]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (WeatherArgs, WeatherArgs("Paris, France", "celsius")),
+        (TypeAdapter(WeatherDict), {"location": "Paris, France", "unit": "celsius"}),
+        (
+            RootModel[dict[str, str]],
+            RootModel[dict[str, str]]({"location": "Paris, France", "unit": "celsius"}),
+        ),
+    ],
+    ids=["dataclass", "typeadapter", "rootmodel"],
+)
+def test_tool_call_arguments_validated_as_any_target(served: Serve, target, expected) -> None:
+    s = served("openai_chat_tool_call.sse")
+    stream = s.openai().chat.completions.create(model="m", messages=[], stream=True)
+    calls = [c for c in uo.iter_tool_calls(stream, models={"get_weather": target}) if c.done]
+    assert [c.arguments for c in calls] == [expected]
+
+
+def test_tool_call_failing_a_type_adapter_names_it(served: Serve) -> None:
+    s = served("openai_chat_tool_call.sse")
+    stream = s.openai().chat.completions.create(model="m", messages=[], stream=True)
+    adapter = TypeAdapter(dict[str, int])
+    with pytest.raises(unspool.ValidationError, match=r"TypeAdapter\(dict\[str, int\]\)"):
+        list(uo.iter_tool_calls(stream, models={"get_weather": adapter}))
+    assert s.body.closed

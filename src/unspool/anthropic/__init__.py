@@ -44,7 +44,7 @@ from unspool._adapters import (
 from unspool._drivers import AsyncClosingIterator, ClosingIterator
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import TypeAdapter
 
 __all__ = [
     "TOKEN_LIMIT_REASONS",
@@ -116,7 +116,7 @@ def _deltas(stream: Any, strict: bool) -> DeltaStream[ToolCallDelta]:
 
 def iter_tool_calls(
     stream: Any,
-    models: Mapping[str, type[BaseModel]] | None = None,
+    models: Mapping[str, type[Any] | TypeAdapter[Any]] | None = None,
     *,
     strict: bool = True,
     **options: Any,
@@ -127,7 +127,8 @@ def iter_tool_calls(
     input fragments (``arguments`` is the live partial snapshot), then one ``ToolCall`` with
     ``done=True`` as soon as its input JSON is complete (a block with no input at all
     finishes as ``{}`` when the stream ends).  ``models`` maps tool names to pydantic
-    models: a finished call is validated with ``model_validate``; a failure raises
+    models (or any type pydantic validates, or a ``TypeAdapter``): a finished call is
+    validated with ``model_validate`` (an adapter's ``validate_python``); a failure raises
     ``unspool.ValidationError`` with the pydantic error as ``__cause__``.  ``options`` go to
     each ``unspool.Parser``.
 
@@ -139,7 +140,7 @@ def iter_tool_calls(
 
 def aiter_tool_calls(
     stream: Any,
-    models: Mapping[str, type[BaseModel]] | None = None,
+    models: Mapping[str, type[Any] | TypeAdapter[Any]] | None = None,
     *,
     strict: bool = True,
     **options: Any,

@@ -65,7 +65,7 @@ from unspool._drivers import AsyncClosingIterator, ClosingIterator
 from unspool.langchain._shapes import in_node, unwrap
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import TypeAdapter
 
 __all__ = [
     "DeltaStream",
@@ -302,7 +302,7 @@ def _deltas(stream: Any, node: str | None, strict: bool) -> DeltaStream[ToolCall
 
 def iter_tool_calls(
     stream: Any,
-    models: Mapping[str, type[BaseModel]] | None = None,
+    models: Mapping[str, type[Any] | TypeAdapter[Any]] | None = None,
     *,
     node: str | None = None,
     strict: bool = True,
@@ -314,7 +314,8 @@ def iter_tool_calls(
     argument fragments (``arguments`` is the live partial snapshot), then one ``ToolCall``
     with ``done=True`` as soon as its argument JSON is complete.  ``models`` maps tool names
     to pydantic models (``with_structured_output(Recipe)`` calls the tool ``"Recipe"``): a
-    finished call is validated with ``model_validate``; a failure raises
+    finished call is validated with ``model_validate`` (any other type or a ``TypeAdapter``:
+    the adapter's ``validate_python``); a failure raises
     ``unspool.ValidationError`` with the pydantic error as ``__cause__``.  ``options`` go to
     each ``unspool.Parser``.  ``stream`` is any stream ``tool_argument_deltas`` reads, or
     its result.  Leaving the loop closes the stream, and so does leaving
@@ -325,7 +326,7 @@ def iter_tool_calls(
 
 def aiter_tool_calls(
     stream: Any,
-    models: Mapping[str, type[BaseModel]] | None = None,
+    models: Mapping[str, type[Any] | TypeAdapter[Any]] | None = None,
     *,
     node: str | None = None,
     strict: bool = True,

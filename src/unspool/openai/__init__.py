@@ -56,7 +56,7 @@ from unspool._adapters import (
 from unspool._drivers import AsyncClosingIterator, ClosingIterator
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import TypeAdapter
 
 __all__ = [
     "TOKEN_LIMIT_REASONS",
@@ -162,7 +162,7 @@ def _deltas(stream: Any, choice: int, strict: bool) -> DeltaStream[ToolCallDelta
 
 def iter_tool_calls(
     stream: Any,
-    models: Mapping[str, type[BaseModel]] | None = None,
+    models: Mapping[str, type[Any] | TypeAdapter[Any]] | None = None,
     *,
     choice: int = 0,
     strict: bool = True,
@@ -173,8 +173,9 @@ def iter_tool_calls(
     Yields a ``ToolCall`` with ``done=False`` when a call starts and after each of its
     argument fragments (``arguments`` is the live partial snapshot), then one ``ToolCall``
     with ``done=True`` as soon as its argument JSON is complete (``arguments`` parsed).
-    ``models`` maps tool names to pydantic models: a finished call of that name is
-    validated with ``model_validate``; a failure raises ``unspool.ValidationError`` with
+    ``models`` maps tool names to pydantic models (or any type pydantic validates, or a
+    ``TypeAdapter``): a finished call of that name is validated with ``model_validate``
+    (an adapter's ``validate_python``); a failure raises ``unspool.ValidationError`` with
     the pydantic error as ``__cause__``.  ``options`` go to each ``unspool.Parser``.
 
     ``stream`` is an SDK stream or a ``tool_argument_deltas(...)`` result (keep that to
@@ -185,7 +186,7 @@ def iter_tool_calls(
 
 def aiter_tool_calls(
     stream: Any,
-    models: Mapping[str, type[BaseModel]] | None = None,
+    models: Mapping[str, type[Any] | TypeAdapter[Any]] | None = None,
     *,
     choice: int = 0,
     strict: bool = True,
