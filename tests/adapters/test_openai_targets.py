@@ -154,3 +154,21 @@ def test_tool_call_failing_a_type_adapter_names_it(served: Serve) -> None:
     with pytest.raises(unspool.ValidationError, match=r"TypeAdapter\(dict\[str, int\]\)"):
         list(uo.iter_tool_calls(stream, models={"get_weather": adapter}))
     assert s.body.closed
+
+
+async def test_async_list_answer_and_its_cut_off_twin(served: Serve) -> None:
+    s = served("openai_chat_json_list.sse")
+    stream = await s.async_openai().chat.completions.create(model="m", messages=[], stream=True)
+    async with unspool.astream_model(uo.text_deltas(stream), Items) as items:
+        lengths = [len(partial.root) async for partial in items]
+        final = await items.final()
+    assert lengths[0] == 0 and lengths[-1] == 3 and final.root[0].name == "Warm the pot"
+    cut = served("openai_chat_length_list.sse")
+    stream = await cut.async_openai().chat.completions.create(model="m", messages=[], stream=True)
+    shown = unspool.astream_model(uo.text_deltas(stream), list[Item])
+    with pytest.raises(uo.TokenLimitError) as info:
+        async with shown:
+            async for _ in shown:
+                pass
+    assert info.value.partial is shown.partial and info.value.partial[0].name == "Warm the pot"
+    assert cut.body.closed
