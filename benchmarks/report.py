@@ -129,7 +129,8 @@ def suite_tables(suite: Suite, results: Results) -> str:
         if not rows:
             continue
         head = ["workload", "size"] if by_chunking else ["chunks of"]
-        header = [*head, "chunks", CONTENDERS[base].label, "MB/s", "µs/chunk"]
+        backend = _backend_label(results.get(*key, base) for key in keys)
+        header = [*head, "chunks", CONTENDERS[base].label + backend, "MB/s", "µs/chunk"]
         header += [CONTENDERS[p].label for p in peers]
         title = _chunking_label(group) if by_chunking else f"{group}, {SIZE_LABELS[suite.sizes[0]]}"
         align = "l" * len(head) + "r" * (len(header) - len(head))
@@ -188,20 +189,21 @@ def transposed_tables(
             continue
         rows = []
         for name in suite.contenders:
+            found = [view.find(workload, size, chunking, name) for size in sizes]
             cells = []
-            for size in sizes:
-                m = view.find(workload, size, chunking, name)
+            for size, m in zip(sizes, found, strict=True):
                 ratio = view.speedup(workload, size, chunking, name, base)
                 shown = ratio is not None and name != base
                 cells.append(_time_cell(m) + (f" ({fmt_ratio(ratio)})" if shown else ""))
             if all(cell == "-" for cell in cells):
                 continue
             mark = f" [{numbers[name]}]" if marks and name in numbers else ""
-            label = CONTENDERS[name].label + mark
+            label = CONTENDERS[name].label + _backend_label(found) + mark
             if suite.fit_sizes:
                 e = view.exponent(workload, suite.fit_sizes, chunking, name, best=True)
                 cells.append("-" if e is None else f"{e:.2f}")
             rows.append([label, *cells])
+            rows += _shadow_rows(suite, view, (workload, chunking), sizes, name)
         header = [
             f"{workload}, {_chunking_label(chunking, short=True)}",
             *(SIZE_LABELS[s] for s in sizes),
@@ -210,6 +212,30 @@ def transposed_tables(
             header.append("exponent")
         out.append(_table(header, rows, "l" + "r" * (len(header) - 1)))
     return "\n\n".join(out)
+
+
+def _backend_label(found: Iterable[Measurement | None]) -> str:
+    """`` (compiled)`` after unspool's name: which backend measured the figures of a row."""
+    backends = sorted({m.backend for m in found if m is not None and m.backend})
+    return f" ({' / '.join(backends)})" if backends else ""
+
+
+def _shadow_rows(
+    suite: Suite, view: Results, case: tuple[str, str], sizes: list[str], name: str
+) -> list[list[str]]:
+    """unspool's pure-Python figures under its compiled ones, with (time / the base's)."""
+    workload, chunking = case
+    shadows = [view.shadow(workload, size, chunking, name) for size in sizes]
+    if not any(shadows):
+        return []
+    cells = []
+    for size, m in zip(sizes, shadows, strict=True):
+        b = view.get(workload, size, chunking, suite.base)
+        ratio = m.seconds / b.seconds if m is not None and not m.error and b is not None else None
+        cells.append(_time_cell(m) + (f" ({fmt_ratio(ratio)})" if ratio else ""))
+    if suite.fit_sizes:
+        cells.append("")
+    return [[CONTENDERS[name].label + _backend_label(shadows), *cells]]
 
 
 def exponents_table(suites: list[Suite], results: Results) -> str:
@@ -271,9 +297,9 @@ def targets_table(targets: list[Target], backend: str = "") -> str:
 
 
 def _backend(results: Results) -> str:
-    """unspool's backend in these results ("python" before issue 11's compiled build)."""
-    found = sorted({m.backend for m in results.items if m.backend})
-    return " / ".join(found) or "python"
+    """unspool's backend in the headline figures of these results (compiled where both
+    backends measured a case; "python" before issue 11's compiled build)."""
+    return " / ".join(results.backends()) or "python"
 
 
 def _range(ratios: list[float]) -> str:

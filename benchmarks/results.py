@@ -92,15 +92,26 @@ class Measurement:
         return {**asdict(self), "seconds": self.seconds}
 
 
+def _headline(m: Measurement) -> bool:
+    """Of unspool's rows on both backends, the compiled one is the headline: it is what an
+    install with a C compiler runs.  The pure-Python row stays (``shadow``)."""
+    return m.backend == "compiled"
+
+
 class Results:
     """Measurements, addressable by (workload, size, chunking, contender); ``view(suite)``
-    narrows them to one suite."""
+    narrows them to one suite.
+
+    unspool's rows say which backend measured them; when both backends measured a case, the
+    compiled row is the one ``get``/``find`` give and the pure-Python one is its ``shadow``.
+    """
 
     def __init__(
         self, items: list[Measurement] | None = None, extra: dict[str, Any] | None = None
     ) -> None:
         self.items: list[Measurement] = []
         self._index: dict[tuple[str, str, str, str], Measurement] = {}
+        self._shadows: dict[tuple[str, str, str, str], Measurement] = {}
         # Figures that are not timings: the idle Parser's bytes, the probes' findings.
         self.extra: dict[str, Any] = extra if extra is not None else {}
         for m in items or ():
@@ -108,7 +119,22 @@ class Results:
 
     def add(self, m: Measurement) -> None:
         self.items.append(m)
-        self._index[(m.workload, m.size, m.chunking, m.contender)] = m
+        key = (m.workload, m.size, m.chunking, m.contender)
+        held = self._index.get(key)
+        if held is not None and held.backend and m.backend and held.backend != m.backend:
+            if _headline(held):
+                self._shadows[key] = m
+                return
+            self._shadows[key] = held
+        self._index[key] = m
+
+    def shadow(self, workload: str, size: str, chunking: str, contender: str) -> Measurement | None:
+        """unspool's pure-Python row where the compiled one is shown (else None)."""
+        return self._shadows.get((workload, size, chunking, contender))
+
+    def backends(self) -> list[str]:
+        """The backends of the rows ``get`` gives (the headline figures), sorted."""
+        return sorted({m.backend for m in self._index.values() if m.backend})
 
     def view(self, suite: str) -> Results:
         return Results([m for m in self.items if m.suite == suite], self.extra)

@@ -682,7 +682,9 @@ def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """``old`` results with every measurement that ``new`` made again replaced by ``new``'s."""
 
     def key(m: dict[str, Any]) -> tuple[str, ...]:
-        return (m["suite"], m["workload"], m["size"], m["chunking"], m["contender"])
+        # By backend too: a compiled run replaces compiled rows and keeps the pure-Python ones.
+        case = (m["suite"], m["workload"], m["size"], m["chunking"], m["contender"])
+        return (*case, m.get("backend", ""))
 
     again = {key(m) for m in new["results"]}
     kept = [m for m in old["results"] if key(m) not in again]
