@@ -62,7 +62,8 @@ class OptionalBuildExt(build_ext):
     def build_extension(self, ext: Extension) -> None:
         if ext.name.rpartition(".")[2] in PUBLIC_CLASSES:
             ext.define_macros = [*ext.define_macros, ("CYTHON_USE_TYPE_SPECS", "1")]
-        if self.compiler.compiler_type == "unix":  # MSVC takes other flags
+        symbols = os.environ.get("UNSPOOL_DEBUG_SYMBOLS", "") not in ("", "0")  # callgrind
+        if self.compiler.compiler_type == "unix" and not symbols:  # MSVC takes other flags
             ext.extra_compile_args = [*ext.extra_compile_args, *UNIX_COMPILE_ARGS]
             ext.extra_link_args = [*ext.extra_link_args, *UNIX_LINK_ARGS]
         super().build_extension(ext)

@@ -1,5 +1,7 @@
-# C declarations for the compiled build of _parser.py (see setup.py and _tokenizer.pxd for
-# the rules: the .py is the source; undeclared attributes land in __dict__).
+# C declarations for the compiled build of _parser.py (see setup.py and the rules at the top
+# of _tokenizer.pxd).  Parser has no instance __dict__ (a heap type cannot have one in Cython
+# 3.3, and Parser must be a heap type to be unspool.Parser): every attribute the .py assigns
+# must be declared here, else the compiled build raises AttributeError.
 from ._tokenizer cimport Tokenizer
 
 
@@ -11,6 +13,7 @@ cdef class Parser:
     cdef public object _root
     cdef public list _containers
     cdef public list _path
+    cdef public list _paths  # the event paths of the open containers (issue 11's events work)
     cdef public Py_ssize_t _document
     cdef public object _error
     cdef public bint _changed
@@ -18,7 +21,14 @@ cdef class Parser:
     cdef public list _string_blocks
     cdef public object _string_parent
     cdef public object _string_slot
-    cdef public tuple _string_path
+    cdef public object _string_path
     cdef public bint _string_stale
     cdef public list _holds
     cdef public object _extract
+
+    # Private helpers: C calls (no Python call, no bound method per call).
+    cdef _show_string(self)
+    cdef _key(self, key)
+    cdef _release(self)
+    cdef _pack_string(self)
+    cdef list _apply(self, list tokens)

@@ -6,10 +6,18 @@
 # Integers that count characters or positions are Py_ssize_t (64-bit): never overflow.
 # User-given limits stay objects (any Python int).
 
+cimport cython
+
+
+@cython.final  # private: never subclassed, so its methods are plain C calls
 cdef class TextBuffer:
     cdef public list blocks
     cdef public list parts
     cdef public Py_ssize_t length
+
+    cpdef reset(self, text)
+    cpdef append(self, text)
+    cpdef text(self)
 
 
 cdef class Tokenizer:
