@@ -47,8 +47,13 @@ def warn(reason: str) -> None:
     print(f"WARNING: unspool: {reason}; installing the pure-Python core only", file=sys.stderr)
 
 
-def source_hash(name: str) -> str:
-    return hashlib.sha256((SOURCE_DIR / f"{name}.py").read_bytes()).hexdigest()
+def source_record(name: str) -> dict[str, str | int]:
+    """What ``unspool._backend`` checks: the source's size and mtime (the cheap test, as for
+    .pyc files), and its SHA-256 (the truth, when the file was touched or copied)."""
+    path = SOURCE_DIR / f"{name}.py"
+    stat = path.stat()
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 class OptionalBuildExt(build_ext):
@@ -77,7 +82,7 @@ class OptionalBuildExt(build_ext):
         except ImportError:
             warn("Cython is not installed")
             return
-        hashes = {name: source_hash(name) for name in COMPILED}
+        hashes = {name: source_record(name) for name in COMPILED}
         try:
             # .py -> .c; setuptools keeps its own Extension objects, with the C sources.
             done = cythonize(
@@ -97,7 +102,7 @@ class OptionalBuildExt(build_ext):
             return
         self.write_record(hashes)
 
-    def write_record(self, hashes: dict[str, str]) -> None:
+    def write_record(self, hashes: dict[str, dict[str, str | int]]) -> None:
         # One record per output directory (src/unspool for an editable install, else build/lib).
         for folder in {Path(self.get_ext_fullpath(ext.name)).parent for ext in self.extensions}:
             (folder / RECORD).write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")

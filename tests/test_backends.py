@@ -180,3 +180,19 @@ def test_without_extensions_the_core_is_python(tmp_path: Path) -> None:
                 path.unlink()
     assert backend(package) == ("python True", "")
     assert backend(package, UNSPOOL_PURE_PYTHON="1") == ("python True", "")
+
+
+@needs_compiled
+def test_the_stale_check_trusts_a_hash_over_times(tmp_path: Path) -> None:
+    """A same-size edit is stale (the time moved, the hash differs); a touched but unchanged
+    source is still the one compiled (the hash agrees)."""
+    package = copy_package(tmp_path)
+    source = package / "_parser.py"
+    text = source.read_text()
+    source.write_text(text)  # same bytes, a new modification time
+    assert backend(package) == ("compiled False", "")
+    source.write_text(text.replace('"""The', '"""the', 1))  # the docstring: same size
+    assert len(source.read_bytes()) == len(text.encode())
+    report, warning = backend(package)
+    assert report == "python True"
+    assert "the compiled _parser was built from another" in warning

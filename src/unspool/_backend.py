@@ -10,13 +10,16 @@ instead of every extension when:
   ``_compiled.json`` when it compiled it (a developer edited ``_parser.py`` in an editable
   install and did not rebuild).  The old build must never silently win, so this warns.
 
-Selecting is one listing of this directory and a hash of each compiled source (well under a
-millisecond), then, for Python, a finder ahead of the import system's that loads ``NAME.py``.
+Selecting is one listing of this directory and a ``stat`` of each compiled source: a source
+with the size and modification time recorded at build is the one compiled (the test CPython
+uses for .pyc files; any edit moves the time).  Only a source whose size or time moved (an
+edit, a copy, a wheel's fresh files) is hashed, so that a touched but unchanged file still
+counts as built and an edited one never does.  Then, for Python, a finder ahead of the import
+system's that loads ``NAME.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -52,10 +55,22 @@ def _stale(modules: Sequence[str]) -> list[str]:
             record = json.load(file)
     except (OSError, ValueError):
         record = {}
-    return [m for m in modules if record.get(m) != _sha256(source_path(m))]
+    return [m for m in modules if not _built_from(source_path(m), record.get(m))]
+
+
+def _built_from(path: str, entry: object) -> bool:
+    """Whether the source at ``path`` is the one its ``_compiled.json`` entry describes."""
+    if not isinstance(entry, dict):
+        return False
+    stat = os.stat(path)
+    if (stat.st_size, stat.st_mtime_ns) == (entry.get("size"), entry.get("mtime_ns")):
+        return True  # untouched since the build
+    return bool(entry.get("sha256") == _sha256(path))
 
 
 def _sha256(path: str) -> str:
+    import hashlib  # only here: importing it (OpenSSL) costs more than the stat checks
+
     with open(path, "rb") as file:
         return hashlib.sha256(file.read()).hexdigest()
 
