@@ -813,7 +813,7 @@ def llm_chunks(parts: Iterator[str], seed: int = 0) -> Iterator[str]:
 def held_text(splitter: Splitter) -> int:
     """Characters the splitter keeps: the open item's text and the fast path's buffers."""
     return (
-        splitter._kept.length
+        splitter._kept.buffer.length
         + (splitter._held.length if splitter._held else 0)
         + sum(map(len, splitter._pending))
     )

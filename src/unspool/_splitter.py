@@ -55,7 +55,7 @@ import itertools
 import json
 import json.scanner
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from ._errors import IncompleteJSONError, LimitExceeded, ParseError
 from ._events import ItemError
@@ -219,27 +219,124 @@ def _build(raw: str) -> Any:
     return root
 
 
-class _Discard:
-    """A bad NDJSON line whose end has not arrived yet (``on_error`` "skip" / "yield")."""
+class _Pointer:
+    """The JSON Pointer ``at`` of the items' array (``None``: each document decides), and,
+    until it matches an array, what the stream had there instead: ``close()`` raises a
+    ``no_match`` error naming it rather than return nothing (no silent empty result)."""
 
-    def __init__(
-        self, pos: int, line: int, error: ParseError, raw: str, at: int, limit: int
-    ) -> None:
-        self.pos = pos  # where the bad item began (absolute)
-        self.line = line  # its line number
-        self.error = error
-        self.raw = TextBuffer(raw[:limit])  # its text so far, up to ``limit`` characters
-        self.limit = limit
-        self.at = at  # absolute character position of the next character to come
-        self.byte_at = 0  # the same in bytes (bytes streams)
-        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # bytes streams
+    __slots__ = ("at", "auto", "indexes", "keys", "matched", "missed")
 
-    def add(self, text: str) -> None:
-        """More text of the bad line: kept up to the limit, counted always."""
-        self.at += len(text)
-        room = self.limit - self.raw.length
-        if room > 0:
-            self.raw.append(text[:room])
+    def __init__(self, at: str | None) -> None:
+        self.at = at
+        self.auto = at is None  # no pointer: each document decides at its first character
+        self.keys, self.indexes = _parse_pointer(at) if at is not None else ([], [])
+        self.matched = self.auto  # has it matched an array yet?
+        self.missed: tuple[int, str] = (-1, "")  # the depth reached, and what was there
+
+    def on_path(self, frames: list[list[Any]]) -> bool:
+        """Is the value that begins now, under the wrapper ``frames``, on the pointer's path
+        (or at the pointer)?"""
+        level = len(frames)
+        if not frames:
+            return True
+        _, is_array, slot, _ = frames[-1]
+        key = self.keys[level - 1]
+        return key == WILD or (self.indexes[level - 1] if is_array else key) == slot
+
+    def where(self, level: int) -> str:
+        """The place ``level`` segments down the pointer, for a message."""
+        if level == 0:
+            return "the document"
+        return repr("/" + "/".join(self.at.split("/")[1 : level + 1]))  # type: ignore[union-attr]
+
+    def note_container(self, frame: list[Any], level: int) -> None:
+        """A container on the pointer's path closed, the pointer unmatched: what it held."""
+        if level < len(self.keys) and self.keys[level] == WILD and frame[2] == -1:
+            self.matched = True  # '*' over an empty container: no data, not a wrong pointer
+            return
+        if level < self.missed[0]:
+            return  # a deeper place was reached already
+        where = self.where(level)
+        if frame[1]:
+            found = f"{where} is an array of {frame[2] + 1} items"
+        elif frame[3]:
+            keys = ", ".join(map(repr, frame[3][:_KEYS_SHOWN]))
+            more = ", ..." if len(frame[3]) > _KEYS_SHOWN else ""
+            found = f"{where} has keys {keys}{more}"
+        else:
+            found = f"{where} is an empty object"
+        self.missed = (level, found)
+
+    def note_scalar(self, token: tuple[Any, ...], level: int) -> None:
+        """A string, number or literal on the pointer's path, the pointer unmatched."""
+        if level < self.missed[0]:
+            return
+        kind = token[0]
+        if kind in (T_STRING, T_STRING_START):
+            what = "a string"
+        elif token[1] is None or token[1] is True or token[1] is False:
+            what = json.dumps(token[1])
+        else:
+            what = "a number"
+        tail = ", not an array" if level == len(self.keys) else ""
+        self.missed = (level, f"{self.where(level)} is {what}{tail}")
+
+    def no_match(self) -> str | None:
+        """The message of the error ``close()`` raises, if the pointer matched nothing."""
+        if self.matched or self.missed[0] < 0:
+            return None
+        return f"at={self.at!r} matched nothing; {self.missed[1]}"
+
+
+class _Kept:
+    """The stream's text from position ``start`` (the tokenizer's) to the end of the last chunk
+    fed: the open item's text, or a scalar item's that a chunk boundary cut (rule 3).  All
+    other text is dropped once it has been split."""
+
+    __slots__ = ("buffer", "start")
+
+    def __init__(self) -> None:
+        self.buffer = TextBuffer()
+        self.start = 0
+
+    def take(self, a: int, b: int, text: str, base: int) -> str:
+        """The stream's text from ``a`` to ``b``, ``b`` within ``text`` (the chunk starting at
+        position ``base``); what was kept is dropped."""
+        if a >= base:
+            return text[a - base : b - base]
+        head = self.buffer.text()
+        self.buffer = TextBuffer()
+        return head[a - self.start :] + text[: b - base]
+
+    def keep(self, start: int, text: str, base: int) -> None:
+        """After ``text`` (at ``base``): keep the stream's text from ``start`` on."""
+        if start >= base:
+            self.buffer = TextBuffer(text[start - base :] if start > base else text)
+            self.start = start
+        else:
+            self.buffer.append(text)
+
+    def whole(self, text: str, base: int) -> tuple[int, str]:
+        """Where the kept text starts, and the kept text up to ``text`` (at ``base``) with it."""
+        head = self.buffer.text()
+        start = self.start if head else base
+        return start, head[: base - start] + text
+
+
+class _BadDocument:
+    """Where a document the tokenizer refused began (absolute ``start``), the error's position
+    (``pos``, clamped to the text) and the stream's text from ``start`` on: ``text[first:]``
+    (what the tokenizer was fed) then ``rest`` (what it was not): what ``_LineRecovery``
+    needs to drop its line and go on.  (The text is not joined: it may be long.)"""
+
+    __slots__ = ("first", "pos", "rest", "start", "text")
+
+    def __init__(self, start: int, pos: int, text: str, first: int) -> None:
+        self.start = start
+        self.pos = pos
+        self.text = text
+        self.first = first
+        self.rest = ""
 
 
 class Splitter:
@@ -297,14 +394,8 @@ class Splitter:
     ) -> None:
         if on_error not in _ON_ERROR:
             raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
-        self._auto = at is None  # no pointer: each document decides at its first character
-        self._at = at
-        # Has the pointer matched an array yet?  If not by close(), where it got to and what
-        # was there (depth reached, description): no silent empty result.
-        self._matched = self._auto
-        self._missed: tuple[int, str] = (-1, "")
+        self._pointer = _Pointer(at)
         self._closed = False
-        self._keys, self._indexes = _parse_pointer(at) if at is not None else ([], [])
         self._options: dict[str, Any] = {
             "multiple": True,
             "allow_nan": allow_nan,
@@ -319,8 +410,8 @@ class Splitter:
         self._max_kept = max(max_string, max_buffer)
         # Items up to this size are within every limit: n characters nest n / 2 deep at most,
         # and the items' array is at most len(keys) + 1 deep.
-        self._small = min(self._max_item, 2 * (self._max_depth - len(self._keys) - 1))
-        self._on_error = on_error
+        depth_left = self._max_depth - len(self._pointer.keys) - 1
+        self._small = min(self._max_item, 2 * depth_left)
         # Bad NDJSON lines are dropped; not in model text (extract=True), where a line is not
         # known to be a whole document: there a syntax error raises, as inside an array.
         self._recover = on_error != "raise" and at is None and not extract
@@ -332,11 +423,11 @@ class Splitter:
         self._error: ParseError | None = None
         self._fast = True  # str chunks may take the fast path (tests turn it off)
         self._bytes: bool | None = None  # is the stream bytes? (None until the first chunk)
-        self._utf8 = codecs.getincrementaldecoder("utf-8")()  # bytes read (when recovering)
-        self._discard: _Discard | None = None
         self._restart(0, 0, 0)
-        if self._recover:  # kept out of feed(), which must stay short
-            self.feed = self._feed_lines  # type: ignore[method-assign]
+        if self._recover:  # the recovery wraps this core: it takes feed and close
+            lines = _LineRecovery(self, on_error == "yield")
+            self.feed = lines.feed  # type: ignore[method-assign]
+            self.close = lines.close  # type: ignore[method-assign]
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # (see _extract); the fast path would read past the end of a document, so it is off.
         self._extract: Extractor | None = None
@@ -351,17 +442,15 @@ class Splitter:
         self._tok = Tokenizer(**self._options)
         if pos:
             self._tok.strip_bom = False  # a U+FEFF after a bad line is text, as anywhere
-        # The tokenizer counts from 0: these turn its positions into absolute ones.
-        self._off = pos
-        self._line_off = lines
-        self._byte_off = byte_pos
+        # The tokenizer counts from 0: this turns its positions into absolute ones.
+        self._origin = (pos, lines, byte_pos)
         self._mode = M_WRAPPER
         self._depth = 0
         self._frames: list[list[Any]] = []
         self._start = 0  # where the open item began (tokenizer positions, as below)
-        self._kept = TextBuffer()  # text from _pstart to the end of the last chunk fed
-        self._pstart = 0
+        self._kept = _Kept()
         self._gap = 0  # end of the last token at item level (recovery looks after it)
+        self._failure: _BadDocument | None = None  # the document an error broke (recovery)
         self._held: TextBuffer | None = None  # fast path: the open item's text, not yet fed
         self._closer = ""  # the held item's closing bracket
         self._attempts = 0  # failed scans of the held item
@@ -389,23 +478,16 @@ class Splitter:
             raise ValueError("Splitter.feed() after close()")
         if self._extract is not None:
             return self._extract.feed(chunk)
-        if type(chunk) is not str and isinstance(chunk, str):
-            chunk = str(chunk)  # a str subclass is text
         out: list[Any] = []
         try:
-            if type(chunk) is str and not self._bytes:
-                self._bytes = False
-                self._feed_text(chunk, out, False)
-            elif isinstance(chunk, (bytes, bytearray, memoryview)) and self._bytes is not False:
-                self._bytes = True
-                self._feed_bytes(chunk, out)
-            elif isinstance(chunk, (str, bytes, bytearray, memoryview)):
-                raise TypeError("cannot mix bytes and str chunks in one stream")
+            if type(chunk) is str and self._bytes is False:
+                self._feed_text(chunk, out)
             else:
-                raise TypeError(
-                    f"unspool expects str or bytes chunks, got {type(chunk).__name__}; "
-                    "for SDK stream objects use the adapters (unspool.openai, unspool.anthropic)"
-                )
+                chunk = self._checked(chunk)
+                if type(chunk) is str:
+                    self._feed_text(chunk, out)
+                else:
+                    self._real(chunk, out)
         except ParseError as err:
             self._error = err
             self._held = None  # or the prologue above would take later chunks
@@ -413,24 +495,38 @@ class Splitter:
                 raise
         return out
 
-    def _feed_lines(self, chunk: str | bytes) -> list[Any]:
-        """``feed`` when bad NDJSON lines are dropped: a held document meets every line end
-        at once, since one may end a bad line, which must not hold up the lines after it."""
+    def _checked(self, chunk: Any) -> Any:
+        """``chunk`` as ``str`` or bytes, the kind the first chunk set for the stream."""
+        if type(chunk) is not str and isinstance(chunk, str):
+            chunk = str(chunk)  # a str subclass is text
+        if type(chunk) is str and not self._bytes:
+            self._bytes = False
+        elif isinstance(chunk, (bytes, bytearray, memoryview)) and self._bytes is not False:
+            self._bytes = True
+        elif isinstance(chunk, (str, bytes, bytearray, memoryview)):
+            raise TypeError("cannot mix bytes and str chunks in one stream")
+        else:
+            raise TypeError(
+                f"unspool expects str or bytes chunks, got {type(chunk).__name__}; "
+                "for SDK stream objects use the adapters (unspool.openai, unspool.anthropic)"
+            )
+        return chunk
+
+    def _hold_line(self, chunk: Any) -> bool:
+        """``feed``'s first test when bad NDJSON lines are dropped: a held document meets every
+        line end at once, since one may end a bad line, which must not hold up the lines
+        after it.  Did the held item take ``chunk``?"""
         held = self._held
         if (
-            held is not None
-            and type(chunk) is str
-            and self._closer not in chunk
-            and held.length + len(chunk) <= _HOLD_MAX
-            and "\n" not in chunk  # as in feed(), and a line end goes to the tokenizer
+            held is None
+            or type(chunk) is not str
+            or self._closer in chunk
+            or held.length + len(chunk) > _HOLD_MAX
+            or ("\n" in chunk and not self._frames)
         ):
-            held.append(chunk)
-            return []
-        if held is not None and type(chunk) is str and "\n" in chunk and not self._frames:
-            held.append(chunk)  # the fast path looks at the document again (_locate)
-            self._held = None
-            chunk = held.text()
-        return Splitter.feed(self, chunk)
+            return False
+        held.append(chunk)
+        return True
 
     def close(self) -> list[Any]:
         """End of input: return the last items, or raise if the text is truncated or bad."""
@@ -442,8 +538,10 @@ class Splitter:
         self._closed = True
         try:
             self._close(out)
-            if not self._matched and self._missed[0] >= 0:
-                raise self._no_match()
+            msg = self._pointer.no_match()
+            if msg is not None:
+                tok = self._tok
+                raise self._absolute(tok.error_at(ParseError, "no_match", msg, tok.consumed))
         except ParseError as err:
             self._error = err  # no call follows close(): raise even after items
             if isinstance(err, IncompleteJSONError):
@@ -452,123 +550,49 @@ class Splitter:
         return out
 
     def _close(self, out: list[Any]) -> None:
+        """Feed what is pending or held, then end the tokenizer's input."""
         self._fast = False  # what is left goes through the tokenizer
         if self._pending:
             self._flush(out)
         held = self._held
         if held is not None:  # an unfinished item: the tokenizer says what is wrong
             self._held = None
-            self._feed_text(held.text(), out, False)
-        while self._discard is None:
-            tok = self._tok
-            tokens = tok.finish()
-            state = tok.state  # after a number item the end of input completed
-            if tokens:  # a number item completed by the end of input
-                self._apply(tokens, "", tok.consumed, out, False)
-            if tok.error is not None:
-                resume = self._failed(tok.error, state, "", tok.consumed, out)
-                if resume is not None:
-                    self._feed_text(resume[0], out, self._bytes is True)
-                continue
-            return
-        self._dropped(out)  # the bad line runs to the end
-
-    def _feed_bytes(self, chunk: Any, out: list[Any]) -> None:
-        if not self._recover:
-            self._real(chunk, out)  # raises on error
-            return
-        runs = self._utf8_runs(bytes(chunk))
-        cut = self._utf8.getstate()[0]  # the bytes of a character cut at the chunk's end
-        for k, run in enumerate(runs):
-            self._feed_run(run, out, cut if k == len(runs) - 1 else b"")
-
-    def _utf8_runs(self, data: bytes) -> list[bytes]:
-        """``data`` cut before each invalid UTF-8 sequence.
-
-        A recovery replays the text the tokenizer decoded, which ends before an invalid
-        sequence: so each run after the first begins with one, for the tokenizer (which
-        raises) or the line being dropped (which keeps it as U+FFFD).
-        """
-        check = self._utf8
-        held = len(check.getstate()[0])  # bytes of a character cut by the last chunk
-        cuts = [0]
-        pos = 0
-        while True:
-            try:
-                check.decode(data[pos:] if pos else data)
-                break
-            except UnicodeDecodeError as exc:
-                check.reset()
-                cuts.append(max(cuts[-1], pos + exc.start - held))
-                pos = max(pos, pos + exc.end - held)
-                held = 0
-        cuts.append(len(data))
-        return [data[a:b] for a, b in itertools.pairwise(cuts) if b > a]
-
-    def _feed_run(self, data: bytes, out: list[Any], cut: bytes) -> None:
-        """Split a run of a bytes chunk (``_utf8_runs``) that ends with ``cut``, the bytes of
-        a character the next chunk completes, while recovering bad NDJSON lines."""
-        discard = self._discard
-        if discard is not None:
-            q = data.find(b"\n")
-            text = discard.decoder.decode(data if q < 0 else data[:q], final=q >= 0)
-            discard.add(text)
-            if q < 0:
-                discard.byte_at += len(data)
-                return
-            discard.byte_at += q
-            self._dropped(out)
-            data = data[q + 1 :]
-            if not data:
-                return
+            self._feed_text(held.text(), out)
         tok = self._tok
-        resume = self._real(data, out)
-        if resume is not None:  # replay the rest of the chunk's text after a recovery
-            self._feed_text(resume[0] + tok.last_text[resume[1] :], out, True)
-        if cut and (self._tok is not tok or self._discard is not None):
-            # A recovery dropped the tokenizer that held ``cut``: pass it on.
-            if self._discard is not None:
-                self._discard.decoder.decode(cut)
-                self._discard.byte_at += len(cut)
-            else:
-                self._tok.feed(cut)
+        tokens = tok.finish()
+        state = tok.state  # after a number item the end of input completed
+        if tokens:  # a number item completed by the end of input
+            self._apply(tokens, "", tok.consumed, out, False)
+        if tok.error is not None:
+            self._failed(tok.error, state, "", tok.consumed)
 
-    def _feed_text(self, text: str, out: list[Any], encode: bool) -> None:
-        """Split ``text``; with ``encode``, feed it as UTF-8 (a bytes stream's replay)."""
-        i = 0
+    def _feed_text(self, text: str, out: list[Any]) -> None:
+        """Split ``text``: fast path between items, the tokenizer for the rest."""
+        i = k = 0
         n = len(text)
-        fast = self._fast and not encode
-        while i < n:
-            if self._discard is not None:
-                i = self._discarding(text, i, out, encode)
-                continue
-            if fast and self._mode == M_WRAPPER:
-                held = self._held
-                if held is not None:  # the chunk may complete the held item: look again
-                    held.append(text[i:] if i else text)
-                    self._held = None
-                    text = held.text()
-                    i, n = 0, len(text)
-                i = self._locate(text, i, out, held is not None)
-                if i == n:
-                    break
-            k = self._real_end(text, i) if fast else n
-            piece = text[i:k] if i or k < n else text
-            resume = self._real(piece.encode() if encode else piece, out)
-            if resume is None:
+        fast = self._fast
+        try:
+            while i < n:
+                if fast and self._mode == M_WRAPPER:
+                    held = self._held
+                    if held is not None:  # the chunk may complete the held item: look again
+                        held.append(text[i:] if i else text)
+                        self._held = None
+                        text = held.text()
+                        i, n = 0, len(text)
+                    i = self._locate(text, i, out, held is not None)
+                    if i == n:
+                        break
+                k = self._real_end(text, i) if fast else n
+                self._real(text[i:k] if i or k < n else text, out)
                 i = k
-            elif resume[0]:  # the replay begins before this piece
-                text = resume[0] + text[i + resume[1] :]
-                i, n = 0, len(text)
-            else:
-                i += resume[1]
+        except ParseError:
+            if self._failure is not None:  # recovery replays the text not fed yet too
+                self._failure.rest = text[k:]
+            raise
 
-    def _real(self, piece: str | bytes, out: list[Any]) -> tuple[str, int] | None:
-        """Feed ``piece`` to the tokenizer and split its tokens.
-
-        Returns None, or after an NDJSON recovery ``(prefix, i)``: go on with ``prefix`` (text
-        before this piece) followed by the piece from index ``i``.
-        """
+    def _real(self, piece: str | bytes, out: list[Any]) -> None:
+        """Feed ``piece`` to the tokenizer and split its tokens."""
         if self._pending:
             self._flush(out)
         tok = self._tok
@@ -583,9 +607,8 @@ class Splitter:
             msg = f"item longer than {self._max_kept} characters (max_buffer, max_string)"
             err = tok.error_at(LimitExceeded, "max_buffer", msg, over)
         if err is not None:
-            return self._failed(err, tok.state, text, base, out)
+            self._failed(err, tok.state, text, base)
         self._keep(text, base)
-        return None
 
     def _real_end(self, text: str, i: int) -> int:
         """Where the next real piece of a ``str`` chunk should end."""
@@ -597,13 +620,14 @@ class Splitter:
         # An item is open: find its end with the C scanner so that the fast path can take
         # over right after it (the tokenizer still checks the item).
         base = self._tok.consumed - i
+        kept = self._kept
         try:
             if self._start >= base:
                 return int(_scan_any(text, self._start - base)[1])
-            if self._kept.length > 4 * (n - i):
+            if kept.buffer.length > 4 * (n - i):
                 return n  # scanning the kept head would cost more than it saves
-            head = self._kept.text()
-            end = int(_scan_any(head + text[i:], self._start - self._pstart)[1])
+            head = kept.buffer.text()
+            end = int(_scan_any(head + text[i:], self._start - kept.start)[1])
             return i + end - len(head)
         except _SCAN_FAILED:
             return n
@@ -622,10 +646,11 @@ class Splitter:
 
         ``masked``: the text is the fast path's, where every container item is a placeholder.
         Returns -1, or where an item longer than ``_max_kept`` passed it (and stops there).
+        Inside an item or a skipped value only the depth counts; ``_wrapper_token`` takes
+        the tokens between items.
         """
         mode = self._mode
         depth = self._depth
-        frames = self._frames
         for token in tokens:
             kind = token[0]
             if mode >= M_SKIP:
@@ -637,188 +662,123 @@ class Splitter:
                             if end - self._start > self._max_kept:
                                 self._mode = mode  # the error is the item's
                                 return self._start + self._max_kept
-                            raw = self._text(self._start, end, text, base)
-                            self._emit(_decode(raw), raw, out)
-                            self._gap = end
+                            self._emit_text(end, text, base, out)
                         mode = M_WRAPPER
                 elif kind in _BEGINS:
                     depth += 1
-                continue
-            if mode == M_STRING:
+            elif mode == M_STRING:
                 if kind == T_STRING_END:
                     mode = M_WRAPPER
-                    end = token[2]
-                    raw = self._text(self._start, end, text, base)
-                    self._emit(_decode(raw), raw, out)
-                    self._gap = end
-                continue
-            # M_WRAPPER
-            if kind == T_KEY:
-                frame = frames[-1]
-                frame[2] = token[1]
-                if not self._matched and len(frame[3]) <= _KEYS_SHOWN:
-                    frame[3].append(token[1])  # for the error if nothing matches
-                continue
-            if kind in _ENDS:
-                frame = frames.pop()
-                self._gap = token[1] + 1
-                if not self._matched:
-                    self._note_container(frame, len(frames))
-                continue
-            if kind in (T_STRING_PART, T_STRING_END):
-                continue  # the rest of a string that is not an item
-            # A value begins: an item, or a value around or beside the items?
-            container = kind in _BEGINS
-            if frames:
-                frame = frames[-1]
-                if frame[1]:
-                    frame[2] += 1  # the index of the element that begins
-                item = frame[0] == F_TARGET
+                    self._emit_text(token[2], text, base, out)
             else:
-                item = self._auto and kind != T_BEGIN_ARRAY
-            if not item:
-                if container:
-                    mode = self._enter(kind, token[1])
-                    depth = 1
-                elif not self._matched and self._on_path():
-                    self._note_scalar(token)
-                continue
-            if container:
-                if masked:
-                    mode = M_SKIP  # a placeholder: the fast path returned the item
-                else:
-                    mode = M_ITEM
-                    self._start = token[1]
-                depth = 1
-            elif kind == T_STRING_START:
-                mode = M_STRING
-                self._start = token[2]
-            else:  # T_SCALAR, T_STRING: complete already
-                end = token[3]
-                raw = self._text(token[2], end, text, base) if self._with_raw else ""
-                self._emit(token[1], raw, out)
-                self._gap = end
+                mode = self._wrapper_token(token, text, base, out, masked)
+                depth = 1  # counts only if the token began a container (M_SKIP, M_ITEM)
         self._mode = mode
         self._depth = depth
         return -1
+
+    def _wrapper_token(
+        self, token: tuple[Any, ...], text: str, base: int, out: list[Any], masked: bool
+    ) -> int:
+        """A token while no item is open; returns the mode to go on in."""
+        kind = token[0]
+        frames = self._frames
+        pointer = self._pointer
+        if kind == T_KEY:
+            frame = frames[-1]
+            frame[2] = token[1]
+            if not pointer.matched and len(frame[3]) <= _KEYS_SHOWN:
+                frame[3].append(token[1])  # for the error if nothing matches
+            return M_WRAPPER
+        if kind in _ENDS:
+            frame = frames.pop()
+            self._gap = token[1] + 1
+            if not pointer.matched:
+                pointer.note_container(frame, len(frames))
+            return M_WRAPPER
+        if kind in (T_STRING_PART, T_STRING_END):
+            return M_WRAPPER  # the rest of a string that is not an item
+        # A value begins: an item, or a value around or beside the items?
+        container = kind in _BEGINS
+        if frames:
+            frame = frames[-1]
+            if frame[1]:
+                frame[2] += 1  # the index of the element that begins
+            item = frame[0] == F_TARGET
+        else:
+            item = pointer.auto and kind != T_BEGIN_ARRAY
+        if not item:
+            if container:
+                return self._enter(kind, token[1])
+            if not pointer.matched and pointer.on_path(frames):
+                pointer.note_scalar(token, len(frames))
+            return M_WRAPPER
+        if container:
+            if masked:
+                return M_SKIP  # a placeholder: the fast path returned the item
+            self._start = token[1]
+            return M_ITEM
+        if kind == T_STRING_START:
+            self._start = token[2]
+            return M_STRING
+        # T_SCALAR, T_STRING: complete already
+        end = token[3]
+        raw = self._kept.take(token[2], end, text, base) if self._with_raw else ""
+        self._emit(token[1], raw, out)
+        self._gap = end
+        return M_WRAPPER
 
     def _enter(self, kind: int, pos: int) -> int:
         """A container that is not an item begins at ``pos``: push a frame if it is on the
         pointer's path; return the mode to go on in."""
         frames = self._frames
+        pointer = self._pointer
         level = len(frames)  # the pointer segments above it
-        if not self._on_path():
+        if not pointer.on_path(frames):
             return M_SKIP
-        if level < len(self._keys):
+        if level < len(pointer.keys):
             frames.append([F_PATH, kind == T_BEGIN_ARRAY, -1, []])
         elif kind == T_BEGIN_ARRAY:
             frames.append([F_TARGET, True, -1, []])
             self._gap = pos + 1
-            self._matched = True
+            pointer.matched = True
         else:
-            if not self._matched:
-                self._missed = (level + 1, f"{self._where(level)} is an object, not an array")
+            if not pointer.matched:
+                pointer.missed = (level + 1, f"{pointer.where(level)} is an object, not an array")
             return M_SKIP
         return M_WRAPPER
 
-    def _on_path(self) -> bool:
-        """Is the value that begins now on the pointer's path (or at the pointer)?"""
-        frames = self._frames
-        level = len(frames)
-        if not frames:
-            return True
-        _, is_array, slot, _ = frames[-1]
-        key = self._keys[level - 1]
-        return key == WILD or (self._indexes[level - 1] if is_array else key) == slot
-
-    # -- a pointer that matches nothing (no silent empty result) ----------------------------
-
-    def _where(self, level: int) -> str:
-        """The place ``level`` segments down the pointer, for a message."""
-        if level == 0:
-            return "the document"
-        return repr("/" + "/".join(self._at.split("/")[1 : level + 1]))  # type: ignore[union-attr]
-
-    def _note_container(self, frame: list[Any], level: int) -> None:
-        """A container on the pointer's path closed, the pointer unmatched: what it held."""
-        if level < len(self._keys) and self._keys[level] == WILD and frame[2] == -1:
-            self._matched = True  # '*' over an empty container: no data, not a wrong pointer
-            return
-        if level < self._missed[0]:
-            return  # a deeper place was reached already
-        where = self._where(level)
-        if frame[1]:
-            found = f"{where} is an array of {frame[2] + 1} items"
-        elif frame[3]:
-            keys = ", ".join(map(repr, frame[3][:_KEYS_SHOWN]))
-            more = ", ..." if len(frame[3]) > _KEYS_SHOWN else ""
-            found = f"{where} has keys {keys}{more}"
-        else:
-            found = f"{where} is an empty object"
-        self._missed = (level, found)
-
-    def _note_scalar(self, token: tuple[Any, ...]) -> None:
-        """A string, number or literal on the pointer's path, the pointer unmatched."""
-        level = len(self._frames)
-        if level < self._missed[0]:
-            return
-        kind = token[0]
-        if kind in (T_STRING, T_STRING_START):
-            what = "a string"
-        elif token[1] is None or token[1] is True or token[1] is False:
-            what = json.dumps(token[1])
-        else:
-            what = "a number"
-        tail = ", not an array" if level == len(self._keys) else ""
-        self._missed = (level, f"{self._where(level)} is {what}{tail}")
-
-    def _no_match(self) -> ParseError:
-        """The error close() raises when the pointer matched no array in the whole stream."""
-        tok = self._tok
-        msg = f"at={self._at!r} matched nothing; {self._missed[1]}"
-        err = tok.error_at(ParseError, "no_match", msg, tok.consumed)
-        err.pos += self._off
-        err.lineno += self._line_off
-        if err.byte_pos is not None:
-            err.byte_pos += self._byte_off
-        return err
+    def _emit_text(self, end: int, text: str, base: int, out: list[Any]) -> None:
+        """The open item's text ended at ``end`` (in ``text``, at ``base``): return its value."""
+        raw = self._kept.take(self._start, end, text, base)
+        self._emit(_decode(raw), raw, out)
+        self._gap = end
 
     def _emit(self, value: Any, raw: str, out: list[Any]) -> None:
         out.append((self._count, value, raw) if self._with_raw else value)
         self._count += 1
 
-    def _text(self, a: int, b: int, text: str, base: int) -> str:
-        """The stream's text from position ``a`` to ``b`` (``b`` within the current chunk)."""
-        if a >= base:
-            return text[a - base : b - base]
-        head = self._kept.text()
-        self._kept = TextBuffer()
-        return head[a - self._pstart :] + text[: b - base]
-
     def _keep(self, text: str, base: int) -> None:
         """After a chunk: keep the text of what is open at item level, drop the rest."""
         mode = self._mode
+        kept = self._kept
         if mode in (M_ITEM, M_STRING):
             start = self._start
         elif (
             self._keep_scalars
             and mode == M_WRAPPER
             and (self._tok.state == S_IN_NUMBER or self._tok.state == S_IN_LITERAL)
-            and (self._frames[-1][0] == F_TARGET if self._frames else self._auto)
+            and (self._frames[-1][0] == F_TARGET if self._frames else self._pointer.auto)
         ):
             # A scalar item was cut: keep the text after the last token at item level.
             start = self._gap
             if start < base:
-                start = self._pstart if self._kept.length else base
+                start = kept.start if kept.buffer.length else base
         else:
-            if self._kept.length:
-                self._kept = TextBuffer()
+            if kept.buffer.length:
+                kept.buffer = TextBuffer()
             return
-        if start >= base:
-            self._kept = TextBuffer(text[start - base :] if start > base else text)
-            self._pstart = start
-        else:
-            self._kept.append(text)
+        kept.keep(start, text, base)
 
     # -- the fast path ----------------------------------------------------------------------
 
@@ -836,7 +796,7 @@ class Splitter:
             if frames[-1][0] != F_TARGET or state not in _ITEM_STATES:
                 return i
             after = S_COMMA_OR_CLOSE  # the state after an item
-        elif self._auto and state in _DOCUMENT_STATES:
+        elif self._pointer.auto and state in _DOCUMENT_STATES:
             after = S_AFTER_DOCUMENT
         else:
             return i
@@ -932,31 +892,34 @@ class Splitter:
 
     # -- errors -----------------------------------------------------------------------------
 
-    def _failed(
-        self, err: ParseError, state: int, text: str, base: int, out: list[Any]
-    ) -> tuple[str, int] | None:
-        """The tokenizer failed (in ``state``) in ``text`` (at ``base``): raise, or recover an
-        NDJSON line.
-
-        Returns what ``_real`` returns; None also when the rest of the line is being dropped.
-        """
-        rel = err.pos  # the error's position as the tokenizer counts
-        err.pos += self._off
-        err.lineno += self._line_off
+    def _absolute(self, err: ParseError) -> ParseError:
+        """``err`` with the tokenizer's positions made absolute (it counts from ``_origin``)."""
+        pos, lines, byte_pos = self._origin
+        err.pos += pos
+        err.lineno += lines
         if err.byte_pos is not None:
-            err.byte_pos += self._byte_off
+            err.byte_pos += byte_pos
+        return err
+
+    def _failed(self, err: ParseError, state: int, text: str, base: int) -> NoReturn:
+        """The tokenizer failed (in ``state``) in ``text`` (at ``base``): raise its error with
+        absolute positions, the item's index, and the path and item it broke -- or, for a
+        document ``_LineRecovery`` may drop, with what it needs in ``_failure``."""
+        rel = err.pos  # the error's position as the tokenizer counts
+        self._absolute(err)
         err.index = self._count
-        if not self._recover or self._frames or err.kind == "invalid_utf8":
+        if self._recover and not self._frames and err.kind != "invalid_utf8":
+            self._failure = self._bad_document(rel, text, base)
+        else:
             err.path = self._path(state)
             if self._in_item(state):
                 err.msg += f" (item {self._count})"
-            err.args = (err.msg, err.pos)
-            raise err
         err.args = (err.msg, err.pos)
-        # NDJSON recovery.  The stream's text from _pstart (kept parts) or base on:
-        parts = self._kept.text()
-        pstart = self._pstart if parts else base
-        whole = parts[: base - pstart] + text
+        raise err
+
+    def _bad_document(self, rel: int, text: str, base: int) -> _BadDocument:
+        """The document an error at ``rel`` broke, ``text`` (at ``base``) the last text fed."""
+        pstart, whole = self._kept.whole(text, base)
         end = pstart + len(whole)
         if self._mode == M_ITEM or self._mode == M_STRING:
             start = self._start
@@ -965,63 +928,8 @@ class Splitter:
             start = pstart + m.start() if m is not None else rel
         rel = max(pstart, min(rel, end))
         start = max(pstart, min(start, rel))
-        line = err.lineno - whole.count("\n", start - pstart, rel - pstart)
-        q = whole.find("\n", start - pstart)
-        raw = whole[start - pstart : q if q >= 0 else len(whole)]
-        if q < 0:  # the line goes on in later chunks: drop it as it comes
-            discard = _Discard(start + self._off, line, err, raw, end + self._off, self._max_kept)
-            if err.byte_pos is not None:  # a bytes stream
-                discard.byte_at = err.byte_pos + len(whole[rel - pstart :].encode())
-            self._discard = discard
-            return None
-        self._bad(start + self._off, raw.removesuffix("\r"), err, line, out)
-        resume = pstart + q + 1
-        byte_pos = 0
-        if err.byte_pos is not None:
-            between = whole[min(rel, resume) - pstart : max(rel, resume) - pstart]
-            sign = 1 if resume >= rel else -1
-            byte_pos = err.byte_pos + sign * len(between.encode())
-        self._restart(resume + self._off, line, byte_pos)
-        if resume >= base:
-            return "", resume - base
-        return whole[resume - pstart : base - pstart], 0
-
-    def _discarding(self, text: str, i: int, out: list[Any], encode: bool) -> int:
-        """Drop the rest of a bad line from ``text[i:]``; return where the next line starts."""
-        discard = self._discard
-        assert discard is not None
-        q = text.find("\n", i)
-        piece = text[i : q if q >= 0 else len(text)]
-        discard.add(piece)
-        if encode:
-            discard.byte_at += len(piece.encode())
-        if q < 0:
-            return len(text)
-        self._dropped(out)
-        return q + 1
-
-    def _dropped(self, out: list[Any]) -> None:
-        """The bad line being dropped ended (at a newline, or at the end of the stream)."""
-        discard = self._discard
-        assert discard is not None
-        self._discard = None
-        raw = discard.raw.text().removesuffix("\r")
-        self._bad(discard.pos, raw, discard.error, discard.line, out)
-        self._restart(discard.at + 1, discard.line, discard.byte_at + 1)
-
-    def _bad(self, pos: int, raw: str, err: ParseError, line: int, out: list[Any]) -> None:
-        """Report a bad NDJSON item as ``on_error`` says."""
-        index = self._count
-        self._count += 1
-        err.index = index
-        if self._on_error == "yield":
-            out.append(ItemError(index, pos, raw, err))
-        else:  # logging is imported only here: the core imports no logging
-            import logging
-
-            logging.getLogger("unspool").warning(
-                "skipped bad item %d on line %d: %s; its text: %r", index, line, err, raw
-            )
+        origin = self._origin[0]
+        return _BadDocument(start + origin, rel + origin, whole, start - pstart)
 
     def _in_item(self, state: int) -> bool:
         """Is the tokenizer (in ``state``) inside an item, or where the next item begins?
@@ -1032,7 +940,7 @@ class Splitter:
         if self._mode != M_WRAPPER:
             return self._mode != M_SKIP
         if not self._frames:  # between documents: with at=None each document is an item
-            return self._auto
+            return self._pointer.auto
         return self._frames[-1][0] == F_TARGET and state in _BEFORE_VALUE
 
     def _path(self, state: int) -> Path:
@@ -1049,3 +957,222 @@ class Splitter:
             elif state in _KEY_STATES:
                 path.pop()
         return tuple(slot for slot in path if slot != -1)
+
+
+# -- NDJSON error recovery ----------------------------------------------------------------------
+
+
+class _Discard:
+    """A bad NDJSON line being dropped (``on_error`` "skip" / "yield"), up to its line end."""
+
+    def __init__(self, pos: int, line: int, error: ParseError, limit: int) -> None:
+        self.pos = pos  # where the bad item began (absolute)
+        self.line = line  # its line number
+        self.error = error
+        self.raw = TextBuffer()  # its text so far, up to ``limit`` characters
+        self.limit = limit
+        self.at = pos  # absolute character position of the next character to come
+        self.byte_at = 0  # the same in bytes (bytes streams)
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # bytes streams
+
+    def add(self, text: str, i: int = 0, end: int = -1) -> None:
+        """More text of the bad line, ``text[i:end]``: kept up to the limit, counted always."""
+        if end < 0:
+            end = len(text)
+        self.at += end - i
+        room = self.limit - self.raw.length
+        if room > 0:
+            self.raw.append(text[i : min(end, i + room)])
+
+
+class _LineRecovery:
+    """NDJSON error recovery (``on_error`` "skip" / "yield") around a ``Splitter`` core.
+
+    The core raises on a bad document, as with ``on_error="raise"``, leaving in ``_failure``
+    where the document began and the text from there on.  This drops the document's line
+    (the rest of it as later chunks bring it: ``_Discard``), reports it -- an ``ItemError`` in
+    its place, or a warning on the ``unspool`` logger -- and restarts the core at the start
+    of the next line, with positions kept absolute, then replays the text after that line
+    end.  It takes the core's ``feed`` and ``close``.
+    """
+
+    def __init__(self, core: Splitter, yield_errors: bool) -> None:
+        self._core = core
+        self._yield = yield_errors
+        self._discard: _Discard | None = None
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()  # bytes read (runs, below)
+
+    def feed(self, chunk: str | bytes) -> list[Any]:
+        """``Splitter.feed`` with bad lines dropped."""
+        core = self._core
+        if core._hold_line(chunk):
+            return []
+        if core._error is not None:
+            raise core._error
+        if core._closed:
+            raise ValueError("Splitter.feed() after close()")
+        out: list[Any] = []
+        try:
+            chunk = core._checked(chunk)
+            if type(chunk) is str:
+                self._feed_text(chunk, out, False)
+            else:
+                self._feed_bytes(chunk, out)
+        except ParseError as err:
+            core._error = err
+            core._held = None  # or _hold_line would take later chunks
+            if not out:
+                raise
+        return out
+
+    def close(self) -> list[Any]:
+        """``Splitter.close`` with bad lines dropped (an unterminated last line too)."""
+        core = self._core
+        if core._error is not None:
+            raise core._error
+        out: list[Any] = []
+        core._closed = True
+        try:
+            while self._discard is None:
+                try:
+                    core._close(out)
+                    break
+                except ParseError as err:
+                    self._feed_text(self._recover(err, out), out, core._bytes is True)
+            else:
+                self._dropped(out)  # the bad line runs to the end
+        except ParseError as err:
+            core._error = err  # no call follows close(): raise even after items
+            if isinstance(err, IncompleteJSONError):
+                err.partial = out  # the items the end of input completed (a number)
+            raise
+        return out
+
+    def _feed_text(self, text: str, out: list[Any], encode: bool) -> None:
+        """Split ``text``; with ``encode``, feed it as UTF-8 (a bytes stream's replay)."""
+        core = self._core
+        while text:
+            if self._discard is not None:
+                text = self._discarding(text, out, encode)
+                continue
+            try:
+                if encode:
+                    core._real(text.encode(), out)
+                else:
+                    core._feed_text(text, out)
+                return
+            except ParseError as err:
+                text = self._recover(err, out)
+
+    def _recover(self, err: ParseError, out: list[Any]) -> str:
+        """The core raised ``err``: drop the bad document's line (re-raise if it broke no
+        document); return the text after the line end, to split next."""
+        bad = self._core._failure
+        if bad is None:
+            raise err  # inside an array, invalid UTF-8: nothing says where it ends
+        text, first = bad.text, bad.first
+        line = err.lineno - text.count("\n", first, first + bad.pos - bad.start)
+        discard = _Discard(bad.start, line, err, self._core._max_kept)
+        encode = err.byte_pos is not None  # a bytes stream
+        if err.byte_pos is not None:
+            head = text[first : first + bad.pos - bad.start]
+            discard.byte_at = err.byte_pos - len(head.encode())
+        self._discard = discard
+        return self._discarding(text, out, encode, first) + bad.rest
+
+    def _discarding(self, text: str, out: list[Any], encode: bool, i: int = 0) -> str:
+        """Drop the bad line's text in ``text[i:]``; return the text after its line end."""
+        discard = self._discard
+        assert discard is not None
+        q = text.find("\n", i)
+        end = len(text) if q < 0 else q
+        discard.add(text, i, end)
+        if encode:
+            discard.byte_at += len(text[i:end].encode())
+        if q < 0:
+            return ""
+        self._dropped(out)
+        return text[q + 1 :]
+
+    def _dropped(self, out: list[Any]) -> None:
+        """The bad line being dropped ended (at a newline, or at the end of the stream):
+        report it, and restart the core at the next line."""
+        discard = self._discard
+        assert discard is not None
+        self._discard = None
+        core = self._core
+        index = core._count
+        core._count += 1
+        err = discard.error
+        err.index = index
+        raw = discard.raw.text().removesuffix("\r")
+        if self._yield:
+            out.append(ItemError(index, discard.pos, raw, err))
+        else:  # logging is imported only here: the core imports no logging
+            import logging
+
+            logging.getLogger("unspool").warning(
+                "skipped bad item %d on line %d: %s; its text: %r", index, discard.line, err, raw
+            )
+        core._restart(discard.at + 1, discard.line, discard.byte_at + 1)
+
+    # -- bytes streams ----------------------------------------------------------------------
+
+    def _feed_bytes(self, chunk: Any, out: list[Any]) -> None:
+        runs = self._utf8_runs(bytes(chunk))
+        cut = self._utf8.getstate()[0]  # the bytes of a character cut at the chunk's end
+        for k, run in enumerate(runs):
+            self._feed_run(run, out, cut if k == len(runs) - 1 else b"")
+
+    def _utf8_runs(self, data: bytes) -> list[bytes]:
+        """``data`` cut before each invalid UTF-8 sequence.
+
+        A recovery replays the text the tokenizer decoded, which ends before an invalid
+        sequence: so each run after the first begins with one, for the tokenizer (which
+        raises) or the line being dropped (which keeps it as U+FFFD).
+        """
+        check = self._utf8
+        held = len(check.getstate()[0])  # bytes of a character cut by the last chunk
+        cuts = [0]
+        pos = 0
+        while True:
+            try:
+                check.decode(data[pos:] if pos else data)
+                break
+            except UnicodeDecodeError as exc:
+                check.reset()
+                cuts.append(max(cuts[-1], pos + exc.start - held))
+                pos = max(pos, pos + exc.end - held)
+                held = 0
+        cuts.append(len(data))
+        return [data[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+
+    def _feed_run(self, data: bytes, out: list[Any], cut: bytes) -> None:
+        """Split a run of a bytes chunk (``_utf8_runs``) that ends with ``cut``, the bytes of
+        a character the next chunk completes."""
+        discard = self._discard
+        if discard is not None:
+            q = data.find(b"\n")
+            text = discard.decoder.decode(data if q < 0 else data[:q], final=q >= 0)
+            discard.add(text)
+            if q < 0:
+                discard.byte_at += len(data)
+                return
+            discard.byte_at += q
+            self._dropped(out)
+            data = data[q + 1 :]
+            if not data:
+                return
+        core = self._core
+        tok = core._tok
+        try:
+            core._real(data, out)
+        except ParseError as err:  # replay the rest of the chunk's text after a recovery
+            self._feed_text(self._recover(err, out), out, True)
+        if cut and (core._tok is not tok or self._discard is not None):
+            # A recovery dropped the tokenizer that held ``cut``: pass it on.
+            if self._discard is not None:
+                self._discard.decoder.decode(cut)
+                self._discard.byte_at += len(cut)
+            else:
+                core._tok.feed(cut)
