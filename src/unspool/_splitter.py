@@ -512,22 +512,6 @@ class Splitter:
             )
         return chunk
 
-    def _hold_line(self, chunk: Any) -> bool:
-        """``feed``'s first test when bad NDJSON lines are dropped: a held document meets every
-        line end at once, since one may end a bad line, which must not hold up the lines
-        after it.  Did the held item take ``chunk``?"""
-        held = self._held
-        if (
-            held is None
-            or type(chunk) is not str
-            or self._closer in chunk
-            or held.length + len(chunk) > _HOLD_MAX
-            or ("\n" in chunk and not self._frames)
-        ):
-            return False
-        held.append(chunk)
-        return True
-
     def close(self) -> list[Any]:
         """End of input: return the last items, or raise if the text is truncated or bad."""
         if self._error is not None:
@@ -1005,7 +989,17 @@ class _LineRecovery:
     def feed(self, chunk: str | bytes) -> list[Any]:
         """``Splitter.feed`` with bad lines dropped."""
         core = self._core
-        if core._hold_line(chunk):
+        held = core._held
+        if (
+            held is not None
+            and type(chunk) is str
+            and core._closer not in chunk
+            and held.length + len(chunk) <= _HOLD_MAX
+            and ("\n" not in chunk or core._frames)
+        ):
+            # As in Splitter.feed, and a held document meets every line end at once (one may
+            # end a bad line, which must not hold up the lines after it), but in a root array.
+            held.append(chunk)
             return []
         if core._error is not None:
             raise core._error
@@ -1013,14 +1007,15 @@ class _LineRecovery:
             raise ValueError("Splitter.feed() after close()")
         out: list[Any] = []
         try:
-            chunk = core._checked(chunk)
+            if type(chunk) is not str or core._bytes is not False:
+                chunk = core._checked(chunk)
             if type(chunk) is str:
                 self._feed_text(chunk, out, False)
             else:
                 self._feed_bytes(chunk, out)
         except ParseError as err:
             core._error = err
-            core._held = None  # or _hold_line would take later chunks
+            core._held = None  # or the prologue above would take later chunks
             if not out:
                 raise
         return out
