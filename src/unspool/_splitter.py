@@ -62,6 +62,7 @@ from ._events import ItemError
 from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
+    _PACK,
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
@@ -463,15 +464,17 @@ class Splitter:
     def feed(self, chunk: str | bytes) -> list[Any]:
         """Split one more chunk; return the items it completes, in order."""
         held = self._held
-        if (
-            held is not None
-            and type(chunk) is str
-            and self._closer not in chunk
-            and held.length + len(chunk) <= _HOLD_MAX
-        ):
+        if held is not None and type(chunk) is str and self._closer not in chunk:
             # Inside a held item, a chunk without its closing bracket cannot complete it.
-            held.append(chunk)
-            return []
+            n = held.length + len(chunk)
+            if n <= _HOLD_MAX:
+                # held.append(chunk), inlined (it runs for nearly every chunk of an item)
+                parts = held.parts
+                parts.append(chunk)
+                held.length = n
+                if len(parts) >= _PACK:
+                    held.append("")  # append joins the pieces once there are _PACK
+                return []
         if self._error is not None:
             raise self._error
         if self._closed:
@@ -994,13 +997,18 @@ class _LineRecovery:
             held is not None
             and type(chunk) is str
             and core._closer not in chunk
-            and held.length + len(chunk) <= _HOLD_MAX
             and ("\n" not in chunk or core._frames)
         ):
             # As in Splitter.feed, and a held document meets every line end at once (one may
             # end a bad line, which must not hold up the lines after it), but in a root array.
-            held.append(chunk)
-            return []
+            n = held.length + len(chunk)
+            if n <= _HOLD_MAX:
+                parts = held.parts
+                parts.append(chunk)
+                held.length = n
+                if len(parts) >= _PACK:
+                    held.append("")
+                return []
         if core._error is not None:
             raise core._error
         if core._closed:
