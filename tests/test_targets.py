@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import datetime
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -77,6 +78,35 @@ class Dog(BaseModel):
 Pet = Annotated[Cat | Dog, Field(discriminator="kind")]
 
 
+class Title(RootModel[str]):
+    pass
+
+
+class Day(RootModel[datetime.date]):
+    pass
+
+
+class Board(BaseModel):
+    """RootModel fields stream as their root types and show as their partials."""
+
+    title: Title
+    tags: RootModel[list[str]]
+    steps: Steps
+    by_day: dict[str, Steps] = {}
+    maybe: Steps | None = None
+    day: Day | None = None
+
+
+BOARD = {
+    "title": "Week plan",
+    "tags": ["tea", "eggs"],
+    "steps": STEPS[:2],
+    "by_day": {"mon": [STEPS[2]], "tue": []},
+    "maybe": None,
+    "day": "2024-05-06",
+}
+
+
 def snapshots(target: Any, chunks: list[Any]) -> tuple[list[Any], PartialBuilder[Any]]:
     """Feed ``chunks``; a deep copy of the partial after each chunk that changed it (and
     after ``close()`` if that did), and the builder.  Checks L on the way, and that every
@@ -138,6 +168,13 @@ CASES = [
     pytest.param(str, "grows — 🎉", "grows — 🎉", id="str"),
     pytest.param(int, 12345, 12345, id="int"),
     pytest.param(RootModel[str], "root text", RootModel[str]("root text"), id="rootmodel-str"),
+    pytest.param(Board, BOARD, Board.model_validate(BOARD), id="rootmodel-fields"),
+    pytest.param(
+        list[Steps],
+        [STEPS[:1], []],
+        [Steps.model_validate(STEPS[:1]), Steps([])],
+        id="list-of-rootmodels",
+    ),
 ]
 
 
@@ -206,6 +243,39 @@ def test_a_root_model_is_open_until_its_root_completes():
     assert is_complete(partial.root[0])
     builder.feed("]")
     assert is_complete(partial) and is_complete(partial.root)
+
+
+def test_root_model_fields_show_as_their_partials_while_they_grow():
+    text = json.dumps(BOARD)
+    cut = text.index("Mind the") + 4
+    builder: PartialBuilder[Any] = PartialBuilder(Board)
+    builder.feed(text[:cut])
+    partial = builder.partial
+    assert type(partial.title) is Partial[Title] and partial.title.root == "Week plan"
+    assert type(partial.steps) is Partial[Steps] and isinstance(partial.steps, RootModel)
+    assert is_complete(partial.title) and is_complete(partial.tags)
+    assert not is_complete(partial.steps) and completed(partial.steps) == frozenset()
+    assert partial.steps.root[-1].name == "Mind" and not is_complete(partial.steps.root[-1].name)
+    assert is_complete(partial.steps.root[0])
+    builder.feed(text[cut:])
+    builder.close()
+    assert is_complete(partial.steps) and completed(partial.steps) == {"root"}
+    assert type(partial.day) is Partial[Day] and partial.day.root == datetime.date(2024, 5, 6)
+    assert partial.maybe is None and "maybe" in partial.model_fields_set
+    assert type(partial.by_day["mon"]) is Partial[Steps]
+    assert Partial[Board].model_fields["steps"].annotation == Partial[Steps] | None
+    assert builder.final() == Board.model_validate(BOARD)
+
+
+def test_a_root_model_fields_string_grows_in_place():
+    builder: PartialBuilder[Any] = PartialBuilder(Board)
+    builder.feed('{"title": "We')
+    title = builder.partial.title
+    assert title.root == "We" and not is_complete(title) and not is_complete(title.root)
+    builder.feed("ek")
+    assert builder.partial.title is title and title.root == "Week"
+    builder.feed('", ')
+    assert title.root == "Week" and is_complete(title) and is_complete(title.root)
 
 
 def test_a_bad_item_raises_at_once_with_its_index_in_the_path():

@@ -142,6 +142,17 @@ def targets(chunks: Iterable[str]) -> None:
     assert_type(rows, list[list[Author]])
 
 
+class Shelf(BaseModel):
+    articles: Articles
+
+
+def nested_root_model(shelf: Partial[Shelf]) -> None:
+    # A RootModel field shows as its partial, whose root holds partials.
+    assert_type(shelf.articles, Partial[Articles] | None)
+    if shelf.articles is not None:
+        assert_type(shelf.articles.root, list[Partial[Article]] | None)
+
+
 async def atargets(chunks: AsyncIterator[str]) -> list[Article]:
     async with unspool.astream_model(chunks, list[Article]) as s:
         async for partials in s:

@@ -16,9 +16,12 @@ The target need not be a model: ``compile_target`` finds the document's root pla
 target's own core schema (``TypeAdapter(target).core_schema``), so ``list[Article]``,
 ``dict[str, Article]``, a dataclass, a union or ``int`` stream by the same places and rules;
 a ``RootModel``'s partial is a ``Partial[Root]`` (itself a RootModel) whose ``root`` is the
-partial root value.  Only the document itself differs: a root string grows, a root number
-or other atomic value shows once complete and valid, and a root that is hidden (a tuple, a
-union waiting for its tag) is validated when it completes.
+partial root value, for the target and for a RootModel anywhere inside it (a field, a list
+item): its place streams as its root type and shows as its partial (``_Shape.wrap``), open
+until its root completes.  Inside a union a RootModel member shows only when complete.
+Only the document itself differs: a root string grows, a root number or other atomic value
+shows once complete and valid, and a root that is hidden (a tuple, a union waiting for its
+tag) is validated when it completes.
 
 The partial is live, updated in place like ``Parser.value``: ``stream_model`` yields the
 same ``Partial[Model]`` instance after every chunk.  A nested partial, list or dict is
@@ -248,9 +251,7 @@ def _partial_type(tp: Any) -> Any:
     """The annotation of a partial field: nested models become their partials."""
     # get_origin first: on Python 3.10, isinstance(list[X], type) is True.
     if isinstance(tp, type) and typing.get_origin(tp) is None:
-        if dataclasses.is_dataclass(tp) or (
-            issubclass(tp, BaseModel) and not tp.__pydantic_root_model__
-        ):
+        if dataclasses.is_dataclass(tp) or issubclass(tp, BaseModel):
             return Any if tp in _BUILDING else partial_class(tp)  # Any: a recursive model
         if is_typeddict(tp):
             return dict[str, Any]
@@ -334,6 +335,7 @@ class _Shape:
         "schema",
         "tag_keys",
         "trivial",
+        "wrap",
     )
 
     def __init__(self, kind: int, schema: Any = None, compiler: _Compiler | None = None) -> None:
@@ -350,6 +352,9 @@ class _Shape:
         self.by_kind: dict[str, _Shape] = {}  # K_UNION
         self.tag_keys: frozenset[str] = frozenset()  # K_TAGGED
         self.choices: dict[Any, _Shape] = {}  # K_TAGGED: tag value -> K_OBJECT member
+        # A RootModel's place streams as its root type and shows as its partial, this class
+        # (``validate`` still gives the RootModel: the builder shows its ``root``).
+        self.wrap: type[Partial[Any]] | None = None
         self._validator: SchemaValidator | None = None
         self._json: bool | None = None
 
@@ -603,7 +608,9 @@ class _Compiler:
         elif t == "any":
             shape.kind = K_ANY
             shape.trivial = plain
-        elif t in ("model", "dataclass", "typed-dict") and not core.get("root_model"):
+        elif t == "model" and core.get("root_model"):
+            plain = self._root_model(shape, core) and plain
+        elif t in ("model", "dataclass", "typed-dict"):
             shape.kind = K_OBJECT
             shape.kinds = frozenset({OBJECT})
             shape.obj = self._object(core)
@@ -630,6 +637,21 @@ class _Compiler:
         if nullable:
             shape.kinds |= {SCALAR}
         return shape
+
+    def _root_model(self, shape: _Shape, core: Any) -> bool:
+        """A RootModel: stream as its root type, show as its partial; True if plain."""
+        outer = self.config
+        self.config = core.get("config") or outer
+        try:
+            inner = self.place(core["schema"])
+        finally:
+            self.config = outer
+        for name in ("kind", "kinds", "item", "obj", "by_kind", "tag_keys", "choices"):
+            setattr(shape, name, getattr(inner, name))
+        shape.trivial = inner.trivial
+        shape.info_fn = inner.info_fn
+        shape.wrap = partial_class(core["cls"])
+        return inner.plain and not (core.get("custom_init") or core.get("post_init"))
 
     def _object(self, core: Any) -> _Object:
         """The fields of a model, dataclass or TypedDict schema, by JSON key: a model's
@@ -708,7 +730,7 @@ class _Compiler:
         choices: dict[Any, _Shape] = {}
         for tag, schema in core["choices"].items():
             member = self.place(schema)
-            if member.kind != K_OBJECT:
+            if member.kind != K_OBJECT or member.wrap is not None:
                 return
             choices[tag] = member
             value = getattr(tag, "value", tag)  # an Enum tag arrives as its value
@@ -725,6 +747,8 @@ class _Compiler:
         shape.kinds = frozenset().union(*(m.kinds for m in members))
         for kind in (OBJECT, ARRAY, STRING):
             fits = [m for m in members if kind in m.kinds]
+            if any(m.wrap is not None for m in fits):
+                continue  # a RootModel member: shown once complete (as itself, not its root)
             if len(fits) == 1:
                 stream = fits[0].stream(kind)
                 if stream.kind != K_OPAQUE:
@@ -942,8 +966,8 @@ class _Open:
                 self.done.discard(slot)  # a duplicate key began again
 
 
-def _values(stack: list[_Open], wrapper: list[Any]) -> list[Any]:
-    return [*(b.value for b in stack), *wrapper]
+def _values(stack: list[_Open], wrappers: dict[int, Any]) -> list[Any]:
+    return [*(b.value for b in stack), *wrappers.values()]
 
 
 # Where the open string shows when it is the document itself (``_grow_into``): no container.
@@ -969,7 +993,7 @@ class PartialBuilder(Generic[T]):
         self.partial: Any = None
         self._target = compile_target(target)
         self._root = self._target.place
-        self._wrapper: list[Any] = []  # the RootModel partial, once made
+        self._wrappers: dict[int, Any] = {}  # the RootModel partials still open, by id
         self._parser = Parser(**options)
         self._parse = self._parser.feed
         self._stack: list[_Open] = []
@@ -987,7 +1011,7 @@ class PartialBuilder(Generic[T]):
         self._grow_into: Any = None
         self._grow_slot: Any = None
         self._grow_text = ""
-        track(self, functools.partial(_values, self._stack, self._wrapper))  # is_complete()
+        track(self, functools.partial(_values, self._stack, self._wrappers))  # is_complete()
 
     def _open_string(self) -> str | None:
         """The open string object the partial shows (for ``is_complete``)."""
@@ -1106,16 +1130,43 @@ class PartialBuilder(Generic[T]):
         place, slot = parent.child(key)
         if place.kind == K_IGNORE:
             return
-        if slot == self._grow_slot and parent.into is self._grow_into:
+        wrap = place.wrap
+        if (slot == self._grow_slot and parent.into is self._grow_into) or wrap is not None:
             self._grow_into = None  # the open string completed: is_complete() says so
         if place.trivial and (type(raw) is str or place.kind == K_ANY):
             value = raw
         else:
             value = place.validate(raw, path)
+            if isinstance(value, RootModel):
+                value = value.root  # validated as the RootModel, shown as its partial
+            else:
+                wrap = None  # a null in a nullable RootModel field
         if parent.mode != B_OBJECT and type(value) is str and parent.shown(slot) == value:
             return  # the string completed as shown: nothing visible changes
-        parent.put(slot, value, True)
+        self._put(parent, slot, value, True, wrap)
+
+    def _put(self, parent: _Open, slot: Any, value: Any, done: bool, wrap: Any) -> None:
+        """Show ``value`` at ``slot`` in ``parent`` (as the root of a RootModel's partial
+        if the place says ``wrap``)."""
+        if wrap is not None:
+            value = self._wrapped(parent.shown(slot), value, done, wrap)
+        parent.put(slot, value, done)
         self._changed = True
+
+    def _wrapped(self, shown: Any, value: Any, done: bool, wrap: Any) -> Any:
+        """The RootModel partial ``shown`` (a new one if ``shown`` is not an open one) with
+        ``value`` as its root; open (``is_complete``) until ``done``."""
+        if type(shown) is not wrap or "root" in shown.__pydantic_private__["_completed"]:
+            shown = wrap.model_construct(None, _fields_set=set())
+            self._wrappers[id(shown)] = shown
+            OPEN.add(id(shown))
+        shown.__dict__["root"] = value
+        shown.__pydantic_fields_set__.add("root")
+        if done:
+            shown.__pydantic_private__["_completed"].add("root")
+            OPEN.discard(id(shown))
+            self._wrappers.pop(id(shown), None)
+        return shown
 
     def _root_leaf(self, raw: Any) -> None:
         """The document is a scalar or a string, complete: show it once valid."""
@@ -1133,22 +1184,13 @@ class PartialBuilder(Generic[T]):
     def _show_root(self, value: Any, done: bool) -> None:
         """Show ``value`` as the document: as the partial itself or, for a RootModel, as
         the root of its partial (``done``: the document is complete)."""
-        wrap: Any = self._target.wrap  # a RootModel: model_construct(root, _fields_set)
+        wrap = self._target.wrap
         if wrap is None:
             if done and type(value) is str and self.partial == value:
                 return  # the string completed as shown
             self.partial = value
         else:
-            partial = self.partial
-            if partial is None:
-                partial = self.partial = wrap.model_construct(None, _fields_set=set())
-                self._wrapper.append(partial)
-                OPEN.add(id(partial))
-            partial.__dict__["root"] = value
-            partial.__pydantic_fields_set__.add("root")
-            if done:
-                partial.__pydantic_private__["_completed"].add("root")
-                OPEN.discard(id(partial))
+            self.partial = self._wrapped(self.partial, value, done, wrap)
         self._changed = True
 
     def _finish(self, b: _Open, raw: Any) -> None:
@@ -1169,17 +1211,19 @@ class PartialBuilder(Generic[T]):
         place = b.place
         if place.kind == K_IGNORE:
             return
+        wrap = place.wrap
         if b.mode >= B_IGNORE:  # hidden until now: validate it whole, then show it
             value = place.validate(raw, b.path)
+            if isinstance(value, RootModel):
+                value = value.root
         else:
             obj = b.stream.obj
             if not place.plain or (obj is not None and not obj.required <= b.seen):
                 place.validate(raw, b.path)
-            if parent.mode != B_OBJECT:
+            if parent.mode != B_OBJECT and wrap is None:
                 return  # shown as it grew: only completed() could change, and it has none
             value = b.value
-        parent.put(b.slot, value, True)
-        self._changed = True
+        self._put(parent, b.slot, value, True, wrap)
 
     def _resolve(self, b: _Open, index: int, event: ValueCompleted) -> None:
         """The discriminator of held union object ``b`` arrived: replay what was held."""
@@ -1196,8 +1240,7 @@ class PartialBuilder(Generic[T]):
         b.become(member)
         OPEN.add(id(b.value))
         if index:
-            self._stack[index - 1].put(b.slot, b.value, False)
-            self._changed = True
+            self._put(self._stack[index - 1], b.slot, b.value, False, b.place.wrap)
         else:
             self._show_root(b.value, False)
         for e in held:
@@ -1230,8 +1273,7 @@ class PartialBuilder(Generic[T]):
         if b.mode < B_IGNORE:
             OPEN.add(id(b.value))  # open until _finish
             if len(stack) > 1:
-                stack[-2].put(b.slot, b.value, False)
-                self._changed = True
+                self._put(stack[-2], b.slot, b.value, False, b.place.wrap)
             else:
                 self._show_root(b.value, False)
 
@@ -1295,13 +1337,19 @@ class PartialBuilder(Generic[T]):
         place, slot = b.child(key)
         if place.stream(STRING).kind not in (K_STR, K_ANY):
             return  # a Literal, Enum, date, ...: hidden until complete and valid
+        wrap = place.wrap
         shown = b.shown(slot)
+        if wrap is not None and type(shown) is wrap:
+            shown = shown.root
         if shown != text:
-            b.put(slot, text, False)
-            self._changed = True
+            self._put(b, slot, text, False, wrap)
             shown = text
-        self._grow_into = b.into
-        self._grow_slot = slot
+        if wrap is None:
+            self._grow_into = b.into
+            self._grow_slot = slot
+        else:  # the string grows as the root of the RootModel's partial
+            self._grow_into = b.shown(slot).__dict__
+            self._grow_slot = "root"
         self._grow_text = shown  # the object shown: is_complete() knows it by identity
 
 

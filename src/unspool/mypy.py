@@ -40,7 +40,6 @@ from mypy.types import (
 
 PARTIAL = "unspool._validate.Partial"
 BASE_MODEL = "pydantic.main.BaseModel"
-ROOT_MODEL = "pydantic.root_model.RootModel"
 
 
 class UnspoolPlugin(Plugin):
@@ -100,7 +99,7 @@ def partial_type(tp: Type, partial_info: TypeInfo, ctx: AttributeContext) -> Typ
     if not isinstance(proper, Instance):
         return tp
     info = proper.type
-    if (info.has_base(BASE_MODEL) and not info.has_base(ROOT_MODEL)) or is_dataclass(proper):
+    if info.has_base(BASE_MODEL) or is_dataclass(proper):
         return Instance(partial_info, [proper])
     if info.typeddict_type is not None:
         any_type = AnyType(TypeOfAny.explicit)
