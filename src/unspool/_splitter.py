@@ -62,7 +62,6 @@ from ._events import ItemError
 from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
-    _PACK,
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
@@ -107,6 +106,7 @@ _HOLD_MAX = 1 << 16  # held characters beyond which an item goes through the tok
 _ATTEMPTS_MAX = 16  # failed C scans of one held item before it goes through the tokenizer
 _STEP = 4096  # real feeds of big chunks are cut so that the fast path can take over
 _FLUSH_MAX = 4096  # pending masked characters beyond which the tokenizer is fed
+_HOLD_PACK = 256  # held characters joined into one piece at a time (see _Held)
 
 # Tokenizer states between items, where the fast path may take the next one.
 _ITEM_STATES = (S_VALUE, S_VALUE_OR_CLOSE, S_COMMA_OR_CLOSE)
@@ -324,6 +324,44 @@ class _Kept:
         return start, head[: base - start] + text
 
 
+class _Held:
+    """Fast path: the text of a container item not fed to the tokenizer yet, waiting for a
+    chunk with its closing bracket (``closer``), and the failed scans of it so far.
+
+    ``feed`` appends a chunk to ``parts`` itself while ``length`` stays within ``room`` (a
+    call per chunk was most of the cost of waiting); past it, ``pack`` joins the parts into
+    ``buffer`` -- so that small chunks cost about their size -- or refuses past _HOLD_MAX.
+    """
+
+    __slots__ = ("attempts", "buffer", "closer", "length", "parts", "room")
+
+    def __init__(self, text: str, closer: str, attempts: int) -> None:
+        self.parts = [text]
+        self.length = len(text)
+        self.room = min(_HOLD_MAX, self.length + _HOLD_PACK)
+        self.buffer = TextBuffer()
+        self.closer = closer
+        self.attempts = attempts
+
+    def pack(self, chunk: str) -> bool:
+        """Hold ``chunk`` too, past ``room``; False if the item would pass ``_HOLD_MAX``."""
+        n = self.length + len(chunk)
+        if n > _HOLD_MAX:
+            return False
+        self.buffer.append("".join(self.parts))
+        self.parts = [chunk]
+        self.length = n
+        self.room = min(_HOLD_MAX, n + _HOLD_PACK)
+        return True
+
+    def text(self, tail: str) -> str:
+        """All the text held, with ``tail`` after it."""
+        self.parts.append(tail)
+        self.buffer.append("".join(self.parts))
+        self.parts = []
+        return self.buffer.text()
+
+
 class _BadDocument:
     """Where a document the tokenizer refused began (absolute ``start``), the error's position
     (``pos``, clamped to the text) and the stream's text from ``start`` on: ``text[first:]``
@@ -452,9 +490,7 @@ class Splitter:
         self._kept = _Kept()
         self._gap = 0  # end of the last token at item level (recovery looks after it)
         self._failure: _BadDocument | None = None  # the document an error broke (recovery)
-        self._held: TextBuffer | None = None  # fast path: the open item's text, not yet fed
-        self._closer = ""  # the held item's closing bracket
-        self._attempts = 0  # failed scans of the held item
+        self._held: _Held | None = None  # fast path: the open item's text, not yet fed
         self._pending: list[str] = []  # fast path: masked text the tokenizer has not seen
         self._pending_len = 0
         self._pending_state = S_VALUE  # the tokenizer's state once it has seen _pending
@@ -464,16 +500,14 @@ class Splitter:
     def feed(self, chunk: str | bytes) -> list[Any]:
         """Split one more chunk; return the items it completes, in order."""
         held = self._held
-        if held is not None and type(chunk) is str and self._closer not in chunk:
+        if held is not None and type(chunk) is str and held.closer not in chunk:
             # Inside a held item, a chunk without its closing bracket cannot complete it.
             n = held.length + len(chunk)
-            if n <= _HOLD_MAX:
-                # held.append(chunk), inlined (it runs for nearly every chunk of an item)
-                parts = held.parts
-                parts.append(chunk)
+            if n <= held.room:
+                held.parts.append(chunk)
                 held.length = n
-                if len(parts) >= _PACK:
-                    held.append("")  # append joins the pieces once there are _PACK
+                return []
+            if held.pack(chunk):
                 return []
         if self._error is not None:
             raise self._error
@@ -544,7 +578,7 @@ class Splitter:
         held = self._held
         if held is not None:  # an unfinished item: the tokenizer says what is wrong
             self._held = None
-            self._feed_text(held.text(), out)
+            self._feed_text(held.text(""), out)
         tok = self._tok
         tokens = tok.finish()
         state = tok.state  # after a number item the end of input completed
@@ -562,12 +596,13 @@ class Splitter:
             while i < n:
                 if fast and self._mode == M_WRAPPER:
                     held = self._held
+                    attempts = 0
                     if held is not None:  # the chunk may complete the held item: look again
-                        held.append(text[i:] if i else text)
                         self._held = None
-                        text = held.text()
+                        text = held.text(text[i:] if i else text)
                         i, n = 0, len(text)
-                    i = self._locate(text, i, out, held is not None)
+                        attempts = held.attempts
+                    i = self._locate(text, i, out, attempts)
                     if i == n:
                         break
                 k = self._real_end(text, i) if fast else n
@@ -769,9 +804,10 @@ class Splitter:
 
     # -- the fast path ----------------------------------------------------------------------
 
-    def _locate(self, text: str, i: int, out: list[Any], retry: bool) -> int:
+    def _locate(self, text: str, i: int, out: list[Any], attempts: int) -> int:
         """Between items: take the container items in ``text[i:]`` with the C scanner, and
-        hold the text of one that has not ended yet (``retry``: it was held already).
+        hold the text of one that has not ended yet (``attempts``: failed scans of the item
+        at ``text[i]`` while it was held already).
 
         Returns how far ``text`` was consumed: the tokenizer reads on from there.  What it
         must see of the consumed text -- the separators, a placeholder per item -- waits in
@@ -795,7 +831,6 @@ class Splitter:
         small = self._small
         with_raw = self._with_raw
         count = self._count
-        attempts = self._attempts if retry else 0  # failed scans of the item at text[i]
         while True:
             # The separators before the next item go to the tokenizer, which checks them.
             if state == S_COMMA_OR_CLOSE:
@@ -831,9 +866,7 @@ class Splitter:
                     top and self._recover and text.find("\n", j) >= 0
                 ):
                     break
-                self._held = TextBuffer(text[j:])
-                self._closer = closer
-                self._attempts = attempts
+                self._held = _Held(text[j:], closer, attempts)
                 break
             if e - j > small and not self._fits(text, j, e):
                 break  # the tokenizer may refuse it: let it decide
@@ -996,18 +1029,17 @@ class _LineRecovery:
         if (
             held is not None
             and type(chunk) is str
-            and core._closer not in chunk
+            and held.closer not in chunk
             and ("\n" not in chunk or core._frames)
         ):
             # As in Splitter.feed, and a held document meets every line end at once (one may
             # end a bad line, which must not hold up the lines after it), but in a root array.
             n = held.length + len(chunk)
-            if n <= _HOLD_MAX:
-                parts = held.parts
-                parts.append(chunk)
+            if n <= held.room:
+                held.parts.append(chunk)
                 held.length = n
-                if len(parts) >= _PACK:
-                    held.append("")
+                return []
+            if held.pack(chunk):
                 return []
         if core._error is not None:
             raise core._error
