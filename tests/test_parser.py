@@ -202,17 +202,70 @@ def test_nesting_deeper_than_the_recursion_limit_parses():
     assert len(completed) == n and completed[0] == (0,) * (n - 1) and completed[-1] == ()
 
 
+def _feed_peak(text: str) -> tuple[int, list[ValueCompleted | StringDelta]]:
+    """Peak bytes allocated while one Parser takes ``text`` in one feed, holding its events."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        parser = Parser()
+        events = parser.feed(text) + parser.close()
+        return tracemalloc.get_traced_memory()[1], events
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_events_of_a_deep_and_wide_chunk_cost_what_a_flat_chunk_costs():
+    # Issue 13: each event's path was a tuple of ~1,000 items, built for the whole chunk at
+    # once: 202 KB of text held ~800 MB.  Now events share their container's path.
+    wide, levels = 5_000, 999
+    deep = "[" * levels + ",".join(["1"] * wide) + "]" * levels
+    flat = "[" + ",".join(["1"] * (wide + levels - 1)) + "]"
+    assert len(deep) == len(flat)
+    flat_peak, flat_events = _feed_peak(flat)
+    deep_peak, deep_events = _feed_peak(deep)
+    assert len(deep_events) == len(flat_events) == wide + levels
+    assert deep_peak < 4 * flat_peak  # it was ~60 times as much
+    inner = (0,) * (levels - 1)
+    assert deep_events[0] == ValueCompleted((*inner, 0), 1)
+    assert deep_events[wide - 1].path == (*inner, wide - 1)
+    assert deep_events[wide].path == inner and deep_events[-1].path == ()
+
+
+@pytest.mark.parametrize("levels", [63, 64, 65, 100, 300])
+def test_paths_deeper_than_the_eager_depth_are_right(levels):
+    # Containers below 64 levels hold a link to their parent's path instead of a tuple; the
+    # paths read the same whether the document comes whole (one scan) or in pieces.
+    inner = '{"k": [1, "ab", {"z": null}], "s": "cd"}'
+    text = "[" * levels + inner + ',"x"]' * levels
+    expected = [(e.path, type(e), getattr(e, "value", None)) for e in Parser().feed(text)]
+    for size in (1, 7, len(text) // 2):
+        parser = Parser()
+        events = [e for i in range(0, len(text), size) for e in parser.feed(text[i : i + size])]
+        events += parser.close()
+        completed = [(e.path, type(e), e.value) for e in events if type(e) is ValueCompleted]
+        assert completed == [x for x in expected if x[1] is ValueCompleted]
+    here = (0,) * levels
+    assert [p for p, kind, _ in expected[:3]] == [(*here, "k", 0), (*here, "k", 1), (*here, "k", 1)]
+    assert expected[-1][0] == () and expected[-2][0] == (1,)
+
+
 DEEP_SCRIPT = """
     import resource, unspool
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB is plenty if linear
     n = 100_000
     text = "[" * n + "]" * n
-    # Event paths are tuples, so events for n nested values hold O(n^2) path items: the
-    # snapshot-only parser (events=False, what iter_partial uses) stays linear.
     parser = unspool.Parser(max_depth=None, events=False)
     assert parser.feed(text) == [] and parser.close() == []
     snapshots = list(unspool.iter_partial([text[: n + 3], text[n + 3 :]], max_depth=None))
-    for value in (parser.value, snapshots[-1]):
+    # With events too: an event holds its container's path, not a tuple of its own, so the
+    # n completions cost O(n), not the O(n^2) items of n tuples.
+    with_events = unspool.Parser(max_depth=None)
+    events = with_events.feed(text) + with_events.close()
+    assert len(events) == n and events[0].path == (0,) * (n - 1) and events[-1].path == ()
+    for value in (parser.value, snapshots[-1], with_events.value):
         d = 1
         while value:
             value, d = value[0], d + 1

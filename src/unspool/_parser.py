@@ -28,7 +28,14 @@ from typing import Any, Final
 
 from ._complete import OPEN, track
 from ._errors import IncompleteJSONError, ParseError
-from ._events import Event, StringDelta, ValueCompleted
+from ._events import (
+    ContainerPath,
+    Event,
+    StringDelta,
+    ValueCompleted,
+    child_path,
+    join_path,
+)
 from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
@@ -143,6 +150,9 @@ class Parser:
         # Per open container, the slot being filled: the key (None before the first key)
         # or the index of the last element (-1 before the first).
         self._path: list[Any] = []
+        # With events, the path of each open container, outermost first: an event gets its
+        # container's (shared) and its own key or index, so it costs the same at any depth.
+        self._paths: list[ContainerPath] = []
         self._document = -1
         self._error: ParseError | None = None
         self._changed = False  # did the last feed change the snapshot?
@@ -324,6 +334,7 @@ class Parser:
         want = self._events
         path = self._path
         containers = self._containers
+        paths = self._paths
         attach = self._attach
         holds = self._holds
         changed = False
@@ -352,29 +363,37 @@ class Parser:
                 container = containers.pop()
                 OPEN.discard(id(container))
                 if want:
-                    emit(ValueCompleted(tuple(path), container, self._document))
+                    emit(ValueCompleted(paths.pop(), container, self._document))
             elif kind == T_SCALAR:
                 value = token[1]
                 attach(value)
                 changed = True
                 if want:
-                    emit(ValueCompleted(tuple(path), value, self._document))
+                    if containers:
+                        emit(ValueCompleted(paths[-1], value, self._document, path[-1]))
+                    else:
+                        emit(ValueCompleted((), value, self._document))
             elif kind == T_STRING:
                 text = token[1]
                 attach(text)
                 changed = True
                 if want:
-                    where = tuple(path)
+                    where, last = (paths[-1], path[-1]) if containers else ((), None)
                     if text:
-                        emit(StringDelta(where, text, self._document))
-                    emit(ValueCompleted(where, text, self._document))
+                        emit(StringDelta(where, text, self._document, last))
+                    emit(ValueCompleted(where, text, self._document, last))
             elif kind == T_STRING_START:
                 text = token[1]
                 attach(text)
                 changed = True
                 self._string_parts = [text]
                 self._string_blocks = []
-                self._string_path = tuple(path) if want else ()
+                # Built once: the string's deltas share it (at most one string per chunk
+                # starts here, the one still open at its end).
+                if want and containers:
+                    self._string_path = join_path(paths[-1], path[-1])
+                else:
+                    self._string_path = ()
                 if containers:
                     self._string_parent = containers[-1]
                     self._string_slot = path[-1]
@@ -404,6 +423,8 @@ class Parser:
                 container = {} if kind == T_BEGIN_OBJECT else []
                 attach(container)
                 changed = True
+                if want:
+                    paths.append(child_path(paths[-1], path[-1]) if containers else ())
                 containers.append(container)
                 OPEN.add(id(container))
                 path.append(None if kind == T_BEGIN_OBJECT else -1)
@@ -413,16 +434,20 @@ class Parser:
 
 def _document_events(document: Any, index: int, emit: Any) -> None:
     """Emit the events the tokens of a whole document would have given, without recursion:
-    in document order, children before parents, a string's delta before its completion."""
-    pending: list[tuple[Path, Any, bool]] = [((), document, False)]
+    in document order, children before parents, a string's delta before its completion.
+
+    Each entry is (parent's path, key or index or None for the document, value, expanded);
+    a container's path is built once and shared by its children's events."""
+    pending: list[tuple[ContainerPath, Any, Any, bool]] = [((), None, document, False)]
     while pending:
-        path, value, expanded = pending.pop()
+        parent, last, value, expanded = pending.pop()
         kind = type(value)
         if expanded or (kind is not dict and kind is not list):
             if kind is str and value:
-                emit(StringDelta(path, value, index))
-            emit(ValueCompleted(path, value, index))
+                emit(StringDelta(parent, value, index, last))
+            emit(ValueCompleted(parent, value, index, last))
             continue
-        pending.append((path, value, True))
+        pending.append((parent, last, value, True))
+        here = parent if last is None else child_path(parent, last)
         children = value.items() if kind is dict else enumerate(value)
-        pending.extend(reversed([((*path, key), child, False) for key, child in children]))
+        pending.extend(reversed([(here, key, child, False) for key, child in children]))
