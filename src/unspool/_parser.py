@@ -112,9 +112,11 @@ class Parser:
     the next ``feed`` or ``close``; every later call raises it again.
 
     ``events=False`` builds the snapshot only (``feed`` and ``close`` return ``[]``): cheaper
-    per chunk, and linear even for absurd nesting, where the event paths of n nested values
-    hold O(n^2) items.  ``iter_partial`` uses it.  ``multiple``, ``allow_nan`` and the limits
-    (``max_depth=None`` lifts the nesting limit) are the ``Tokenizer``'s.
+    per chunk; ``iter_partial`` uses it.  An event costs the same at any depth (it shares its
+    container's path, built when ``path`` is read; see ``unspool._events``), so the events of
+    one ``feed`` take memory in proportion to the chunk, not to its events times their depth.
+    ``multiple``, ``allow_nan`` and the limits (``max_depth=None`` lifts the nesting limit)
+    are the ``Tokenizer``'s.
 
     ``extract=True`` reads JSON inside model text: prose before it, a ```` ```json ```` fence
     around it and ``<think>`` blocks are skipped, and whatever follows the value is ignored
