@@ -203,8 +203,13 @@ ADVERSARIAL = (
     ("whitespace", "fixed-4"),
     ("deep-wide", "fixed-4"),
     ("deep-wide", "fixed-4096"),
+    ("flat-wide", "fixed-4"),  # the yardstick for deep-wide: its events cost no more
+    ("flat-wide", "fixed-4096"),
     ("article", "fixed-1"),
 )
+# Events on deep-wide cost what they cost on flat-wide, as long (issue 13, item 3): each
+# event shares its container's path, it was a tuple of ~1,000 items per event.
+DEPTH_COST_LIMIT = 1.25
 # One long string read after every chunk costs O(length) per read (issue 13, item 9).
 DOCUMENTED_QUADRATIC = {("long-string", "unspool")}
 
@@ -234,6 +239,25 @@ def adversarial_targets(r: Results) -> list[Target]:
                 continue
             complete = len(measured) == len(FIT_SIZES)
             out.append(Target(goal, figure, None if e is None else complete and e <= 1.05))
+    return out + depth_cost_targets(r)
+
+
+def depth_cost_targets(r: Results) -> list[Target]:
+    """Issue 13, item 3: events 999 deep cost what they cost flat, at the largest size."""
+    out = []
+    size = FIT_SIZES[-1]
+    for chunking in ("fixed-4", "fixed-4096"):
+        deep = r.get("deep-wide", size, chunking, "unspool-events-only")
+        flat = r.get("flat-wide", size, chunking, "unspool-events-only")
+        ratio = deep.seconds / flat.seconds if deep and flat else None
+        out.append(
+            Target(
+                f"deep-wide / flat-wide, {SIZE_LABELS[size]}, {chunking}, unspool events: "
+                f"<= {DEPTH_COST_LIMIT}x",
+                "not measured" if ratio is None else f"{ratio:.2f}x",
+                None if ratio is None else ratio <= DEPTH_COST_LIMIT,
+            )
+        )
     return out
 
 

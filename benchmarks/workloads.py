@@ -285,6 +285,13 @@ def make_deep_wide(target: int, seed: int) -> str:
     return "[" * DEEP + ",".join(["1"] * ones) + "]" * DEEP
 
 
+def make_flat_wide(target: int, seed: int) -> str:
+    """deep-wide's text, flat: ``[1,1,1,...]`` as long, as many values (what its events
+    cost without the depth)."""
+    ones = max(1, (target - 2 * DEEP) // 2)
+    return "[" + ",".join(["1"] * (ones + DEEP - 1)) + "]"
+
+
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
@@ -337,6 +344,11 @@ WORKLOADS: dict[str, Workload] = {
             "deep-wide",
             f"`[` x {DEEP}, then `1,1,1,...` to the size, then `]` x {DEEP} (within max_depth)",
             make_deep_wide,
+        ),
+        Workload(
+            "flat-wide",
+            "deep-wide without the depth: `[1,1,1,...]` as long, as many values",
+            make_flat_wide,
         ),
     )
 }
