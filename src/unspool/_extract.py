@@ -59,10 +59,6 @@ from ._errors import IncompleteJSONError, ParseError
 if TYPE_CHECKING:
     from ._tokenizer import Tokenizer
 
-# Tokenizer states read here (the hook's contract; not imported to keep _extract below it).
-_S_VALUE = 0
-_S_AFTER_DOCUMENT = 6
-
 # Front-end states.
 PROSE = 0  # looking for the start of a value, a fence or a reasoning block
 THINK = 1  # inside a reasoning block (closing tag in _closer)
@@ -346,7 +342,7 @@ class Extractor:
         tok = self._tokenizer()
         before = tok.consumed
         self._core_feed(text[i:] if i else text, out)
-        if self._error is not None or tok.state != _S_AFTER_DOCUMENT:
+        if self._error is not None or not tok.after_document():
             return len(text)
         if not self._multiple:
             self._state = DONE
@@ -367,7 +363,7 @@ class Extractor:
             self._held = text[end:]
             return n
         tok = self._tokenizer()
-        if tok.stack or tok.state not in (_S_VALUE, _S_AFTER_DOCUMENT):
+        if not tok.between_documents():
             # The fence closes an unfinished document: the core reports the fence.
             self._core_feed(text[end:], out)
             return n

@@ -42,13 +42,6 @@ from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
-    S_IN_KEY,
-    S_IN_LITERAL,
-    S_IN_NUMBER,
-    S_KEY,
-    S_KEY_OR_CLOSE,
-    S_VALUE,
-    S_VALUE_OR_CLOSE,
     T_BEGIN_OBJECT,
     T_DOCUMENT,
     T_END_ARRAY,
@@ -60,6 +53,7 @@ from ._tokenizer import (
     T_STRING_PART,
     T_STRING_START,
     Tokenizer,
+    error_path,
 )
 
 _PACK = 64  # string parts the parser holds before it joins them into one block
@@ -87,11 +81,6 @@ class _Missing:
 
 MISSING: Final = _Missing()
 OPEN.add(id(MISSING))  # is_complete(MISSING) is False: nothing has begun
-
-# Tokenizer states in which the value being read is not attached to the snapshot yet.
-_BEFORE_ATTACHED_VALUE = frozenset({S_VALUE, S_VALUE_OR_CLOSE, S_IN_NUMBER, S_IN_LITERAL})
-# Tokenizer states in which an object's next key is being read.
-_IN_KEY_POSITION = frozenset({S_KEY, S_KEY_OR_CLOSE, S_IN_KEY})
 
 
 class Parser:
@@ -254,19 +243,14 @@ class Parser:
     def _error_path(self) -> Path:
         """The path of the value being read when the tokenizer stopped, whatever the chunking.
 
-        The slot of the innermost container names the last value attached; the tokenizer's
-        state says whether the error concerns that value, the next one, or a key.
+        The slot of the innermost container names the last value attached; the tokenizer
+        says whether the error concerns that value, the next one, or a key.
         """
-        path = list(self._path)
         if not self._containers:
             return ()
-        state = self._tokenizer.state
-        if type(self._containers[-1]) is list:
-            if state in _BEFORE_ATTACHED_VALUE:
-                path[-1] = len(self._containers[-1])
-        elif state in _IN_KEY_POSITION or path[-1] is None:
-            path.pop()
-        return tuple(path)
+        container = self._containers[-1]
+        next_index = len(container) if type(container) is list else None
+        return error_path(list(self._path), next_index, self._tokenizer.expecting())
 
     def _show_string(self) -> None:
         """Put the open string, joined from its parts, into the snapshot."""

@@ -65,13 +65,9 @@ from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
+    E_VALUE,
     S_AFTER_DOCUMENT,
     S_COMMA_OR_CLOSE,
-    S_IN_KEY,
-    S_IN_LITERAL,
-    S_IN_NUMBER,
-    S_KEY,
-    S_KEY_OR_CLOSE,
     S_VALUE,
     S_VALUE_OR_CLOSE,
     T_BEGIN_ARRAY,
@@ -85,6 +81,7 @@ from ._tokenizer import (
     T_STRING_START,
     TextBuffer,
     Tokenizer,
+    error_path,
 )
 
 # What the tokens of the token loop belong to (from M_SKIP up: only the depth counts).
@@ -111,9 +108,6 @@ _HOLD_PACK = 256  # held characters joined into one piece at a time (see _Held)
 # Tokenizer states between items, where the fast path may take the next one.
 _ITEM_STATES = (S_VALUE, S_VALUE_OR_CLOSE, S_COMMA_OR_CLOSE)
 _DOCUMENT_STATES = (S_VALUE, S_AFTER_DOCUMENT)
-# Tokenizer states in which the next element of an array, or the next key, is being read.
-_BEFORE_VALUE = (S_VALUE, S_VALUE_OR_CLOSE, S_IN_NUMBER, S_IN_LITERAL)
-_KEY_STATES = (S_KEY, S_KEY_OR_CLOSE, S_IN_KEY)
 _BEGINS = (T_BEGIN_OBJECT, T_BEGIN_ARRAY)
 _ENDS = (T_END_OBJECT, T_END_ARRAY)
 _WS = re.compile(r"[ \t\r\n]*")
@@ -581,11 +575,11 @@ class Splitter:
             self._feed_text(held.text(""), out)
         tok = self._tok
         tokens = tok.finish()
-        state = tok.state  # after a number item the end of input completed
+        where = tok.expecting()  # after a number item the end of input completed
         if tokens:  # a number item completed by the end of input
             self._apply(tokens, "", tok.consumed, out, False)
         if tok.error is not None:
-            self._failed(tok.error, state, "", tok.consumed)
+            self._failed(tok.error, where, "", tok.consumed)
 
     def _feed_text(self, text: str, out: list[Any]) -> None:
         """Split ``text``: fast path between items, the tokenizer for the rest."""
@@ -629,7 +623,7 @@ class Splitter:
             msg = f"item longer than {self._max_kept} characters (max_buffer, max_string)"
             err = tok.error_at(LimitExceeded, "max_buffer", msg, over)
         if err is not None:
-            self._failed(err, tok.state, text, base)
+            self._failed(err, tok.expecting(), text, base)
         self._keep(text, base)
 
     def _real_end(self, text: str, i: int) -> int:
@@ -789,7 +783,7 @@ class Splitter:
         elif (
             self._keep_scalars
             and mode == M_WRAPPER
-            and (self._tok.state == S_IN_NUMBER or self._tok.state == S_IN_LITERAL)
+            and self._tok.in_scalar()
             and (self._frames[-1][0] == F_TARGET if self._frames else self._pointer.auto)
         ):
             # A scalar item was cut: keep the text after the last token at item level.
@@ -921,18 +915,19 @@ class Splitter:
             err.byte_pos += byte_pos
         return err
 
-    def _failed(self, err: ParseError, state: int, text: str, base: int) -> NoReturn:
-        """The tokenizer failed (in ``state``) in ``text`` (at ``base``): raise its error with
-        absolute positions, the item's index, and the path and item it broke -- or, for a
-        document ``_LineRecovery`` may drop, with what it needs in ``_failure``."""
+    def _failed(self, err: ParseError, where: int, text: str, base: int) -> NoReturn:
+        """The tokenizer failed in ``text`` (at ``base``; ``where`` is its ``expecting()``):
+        raise its error with absolute positions, the item's index, and the path and item it
+        broke -- or, for a document ``_LineRecovery`` may drop, with what it needs in
+        ``_failure``."""
         rel = err.pos  # the error's position as the tokenizer counts
         self._absolute(err)
         err.index = self._count
         if self._recover and not self._frames and err.kind != "invalid_utf8":
             self._failure = self._bad_document(rel, text, base)
         else:
-            err.path = self._path(state)
-            if self._in_item(state):
+            err.path = self._path(where)
+            if self._in_item(where):
                 err.msg += f" (item {self._count})"
         err.args = (err.msg, err.pos)
         raise err
@@ -951,8 +946,9 @@ class Splitter:
         origin = self._origin[0]
         return _BadDocument(start + origin, rel + origin, whole, start - pstart)
 
-    def _in_item(self, state: int) -> bool:
-        """Is the tokenizer (in ``state``) inside an item, or where the next item begins?
+    def _in_item(self, where: int) -> bool:
+        """Is the tokenizer inside an item, or where the next item begins (``where`` is its
+        ``expecting()``)?
 
         An error elsewhere -- in the wrapper around the items, in a value off the pointer's
         path, between two items -- names no item: its path says where it is.
@@ -961,21 +957,19 @@ class Splitter:
             return self._mode != M_SKIP
         if not self._frames:  # between documents: with at=None each document is an item
             return self._pointer.auto
-        return self._frames[-1][0] == F_TARGET and state in _BEFORE_VALUE
+        return self._frames[-1][0] == F_TARGET and where == E_VALUE
 
-    def _path(self, state: int) -> Path:
+    def _path(self, where: int) -> Path:
         """The JSON path being parsed: the wrapper's keys and indexes (and the item's).
 
-        As the Parser's: in a wrapper, the tokenizer's ``state`` says whether the error
-        concerns the value at the innermost slot, the next element, or the next key.
+        In a wrapper, as the Parser's (``error_path``): ``where`` (the tokenizer's
+        ``expecting()``) says whether the error concerns the value at the innermost slot, the
+        next element, or the next key.
         """
         path = [frame[2] for frame in self._frames]
         if path and self._mode == M_WRAPPER:
-            if self._frames[-1][1]:
-                if state in _BEFORE_VALUE:
-                    path[-1] += 1
-            elif state in _KEY_STATES:
-                path.pop()
+            next_index = path[-1] + 1 if self._frames[-1][1] else None
+            path = list(error_path(path, next_index, where))
         return tuple(slot for slot in path if slot != -1)
 
 

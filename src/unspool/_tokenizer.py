@@ -71,6 +71,26 @@ S_IN_KEY = 8  # inside an object key (text so far in _key)
 S_IN_NUMBER = 9  # inside a number (text so far in _number, how far valid in _number_state)
 S_IN_LITERAL = 10  # inside true/false/null/NaN/Infinity (letters so far in _pending)
 
+# What an error at a grammar position concerns (Tokenizer.expecting(), error_path()): the
+# layers above ask this instead of reading states.
+E_VALUE = 0  # a value: one is expected, or a number or literal (not emitted yet) is being read
+E_KEY = 1  # an object key: one is expected, or one is being read
+E_OTHER = 2  # what came before: ':', ',', a bracket or the end is expected, or a string value
+# (already begun) is being read
+_EXPECTING = (  # by state, S_VALUE to S_IN_LITERAL
+    E_VALUE,
+    E_VALUE,
+    E_KEY,
+    E_KEY,
+    E_OTHER,
+    E_OTHER,
+    E_OTHER,
+    E_OTHER,
+    E_KEY,
+    E_VALUE,
+    E_VALUE,
+)
+
 # Container kinds on the stack.
 OBJECT = 0
 ARRAY = 1
@@ -251,6 +271,25 @@ def _escaped_part(text: str) -> str | None:
     return body  # type: ignore[no-any-return]
 
 
+def error_path(slots: list[Any], next_index: int | None, expecting: int) -> tuple[Any, ...]:
+    """The JSON path of what an error concerns (the one rule of the Parser and the Splitter).
+
+    ``slots`` are the open containers' slots, innermost last: an object's key (None before the
+    first) or the index of an array's last element; ``next_index`` is the index the innermost
+    array's next element would get, None when the innermost container is an object; and
+    ``expecting`` is ``Tokenizer.expecting()`` where the error was found.  Where a value was
+    expected (or a number or literal was being read), the error concerns that next element;
+    where a key was, the object itself; elsewhere, the value or key the slot names.
+    """
+    if slots:
+        if next_index is not None:
+            if expecting == E_VALUE:
+                slots[-1] = next_index
+        elif expecting == E_KEY or slots[-1] is None:
+            slots.pop()
+    return tuple(slots)
+
+
 def _show(text: str, i: int) -> str:
     """Describe what was found at ``text[i]`` for an error message."""
     if i >= len(text):
@@ -408,7 +447,7 @@ class Tokenizer:
     #   value, ``feed`` reads whitespace only and returns at the first other character,
     #   without reading it; ``consumed`` then counts just the characters read, so
     #   ``consumed`` before and after a feed says how much of the chunk was taken, and
-    #   ``state == S_AFTER_DOCUMENT`` says that the document is complete.  Every later feed
+    #   ``after_document()`` says that the document is complete.  Every later feed
     #   stops at its first non-whitespace character too, until ``next_document()``.
     # - ``next_document()``: after such a stop, the next feed begins a new top-level value
     #   (with ``multiple=True``; a single-document tokenizer reports extra data as usual).
@@ -430,6 +469,24 @@ class Tokenizer:
         """After a ``stop_after_document`` stop, let the next feed begin a new value."""
         if self.state == S_AFTER_DOCUMENT:
             self.state = S_VALUE
+
+    # -- where the grammar is (the layers above ask these; no S_* state is read outside) ----
+
+    def expecting(self) -> int:
+        """What an error here concerns: E_VALUE, E_KEY or E_OTHER (see ``error_path``)."""
+        return _EXPECTING[self.state]
+
+    def in_scalar(self) -> bool:
+        """Inside a number or literal that a chunk boundary cut (no token for it yet)."""
+        return self.state == S_IN_NUMBER or self.state == S_IN_LITERAL
+
+    def after_document(self) -> bool:
+        """A top-level value is complete (with ``stop_after_document``: the feed stopped)."""
+        return self.state == S_AFTER_DOCUMENT
+
+    def between_documents(self) -> bool:
+        """Nothing is open: a top-level value may begin (or the last one is complete)."""
+        return not self.stack and (self.state == S_VALUE or self.state == S_AFTER_DOCUMENT)
 
     def _decode(self, chunk: Any) -> str:
         """Decode a bytes chunk incrementally (a split UTF-8 sequence waits for its rest).
