@@ -65,7 +65,7 @@ def model_app(chunks, model, stop_at, min_interval=None):  # no annotations: run
 
 
 def run(chunks: Any, stop_at: int = 0, model: type[BaseModel] = Recipe) -> AppTest:
-    at = AppTest.from_function(model_app, args=(chunks, model, stop_at)).run()
+    at = AppTest.from_function(model_app, args=(chunks, model, stop_at), default_timeout=30).run()
     assert not at.exception, at.exception
     return at
 
@@ -239,14 +239,18 @@ def sidebar_app(chunks, model):
 
 
 def test_the_container_argument_says_where_the_placeholder_goes() -> None:
-    at = AppTest.from_function(sidebar_app, args=(chunked(ANSWER), Recipe)).run()
+    at = AppTest.from_function(
+        sidebar_app, args=(chunked(ANSWER), Recipe), default_timeout=30
+    ).run()
     assert not at.exception
     assert [m.value for m in at.sidebar.markdown] == FINAL_PAGE
     assert [m.value for m in at.main.markdown] == []
 
 
 def test_min_interval_redraws_less_often_and_the_end_shows_everything() -> None:
-    at = AppTest.from_function(model_app, args=(chunked(ANSWER), Recipe, 0, 3600.0)).run()
+    at = AppTest.from_function(
+        model_app, args=(chunked(ANSWER), Recipe, 0, 3600.0), default_timeout=30
+    ).run()
     assert not at.exception
     assert at.session_state["updates"] == 1  # the first change; the rest waited for the end
     assert shown(at) == FINAL_PAGE
