@@ -17,6 +17,7 @@ from strategies import json_values
 
 import unspool
 from unspool import MISSING, Parser, ValueCompleted, is_complete
+from unspool._validate import PartialBuilder
 
 TEXT = (
     '{"title": "Tea", "items": [{"n": 1, "tags": ["a", "bc"]}, {"n": 2, "tags": []}, 3], "x": {}}'
@@ -108,6 +109,31 @@ def test_a_parser_dropped_midway_releases_its_values():
     gc.collect()
     # Nothing will ever complete them now: they can no longer change.
     assert is_complete(value) and is_complete(inner) and is_complete(inner["b"])
+
+
+def test_a_model_stream_dropped_midway_releases_its_partials():
+    builder = PartialBuilder(Recipe)
+    builder.feed('{"title": "Tea", "steps": [{"text": "bo')
+    partial = builder.partial
+    assert partial is not None
+    step = partial.steps[0]
+    assert not is_complete(partial) and not is_complete(step)
+    del builder
+    gc.collect()
+    assert is_complete(partial) and is_complete(partial.steps) and is_complete(step)
+
+
+def test_a_constructor_that_fails_leaves_nothing_to_release(monkeypatch):
+    # The owners release from __del__, which also runs for an instance whose __init__
+    # raised: it must not report an error of its own (sys.unraisablehook).
+    unraisable: list[Any] = []
+    monkeypatch.setattr("sys.unraisablehook", unraisable.append)
+    with pytest.raises(TypeError):
+        Parser(no_such_option=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):  # its Parser refuses the option, halfway through
+        PartialBuilder(Recipe, no_such_option=1)
+    gc.collect()
+    assert unraisable == []
 
 
 def test_a_poisoned_parser_leaves_its_open_values_open():

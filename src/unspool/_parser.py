@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ._complete import OPEN, track
+from ._complete import OPEN, release, track
 from ._errors import IncompleteJSONError, ParseError
 from ._events import (
     ContainerPath,
@@ -157,13 +157,18 @@ class Parser:
         self._string_stale = False  # parts arrived that the snapshot does not show yet
         # Duplicate keys whose value is being built aside: (object, key, depth) (see _key).
         self._holds: list[tuple[dict[str, Any], str, int]] = []
-        track(self, self._containers.copy)  # for is_complete()
+        track(self)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
         self._extract: Extractor | None = None
         if extract:
             tokenizer = self._tokenizer
             self._extract = Extractor(self, lambda: tokenizer, multiple=multiple, detach=True)
+
+    def __del__(self) -> None:
+        # is_complete: the containers a dropped parser still had open are open no more
+        # (there are none when __init__ did not get that far).
+        release(getattr(self, "_containers", None) or ())
 
     @property
     def value(self) -> Any:

@@ -77,7 +77,6 @@ in ``final()``.  A duplicate key's second value shows once it is complete.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 import threading
@@ -91,7 +90,7 @@ from pydantic_core import SchemaValidator
 from pydantic_core import ValidationError as PydanticValidationError
 from typing_extensions import is_typeddict
 
-from ._complete import OPEN, track
+from ._complete import OPEN, release, track
 from ._dumps import dumps_iteratively
 from ._errors import IncompleteJSONError, ParseError, ValidationError
 from ._events import Event, ItemError, StringDelta, ValueCompleted
@@ -1011,7 +1010,13 @@ class PartialBuilder(Generic[T]):
         self._grow_into: Any = None
         self._grow_slot: Any = None
         self._grow_text = ""
-        track(self, functools.partial(_values, self._stack, self._wrappers))  # is_complete()
+        track(self)  # is_complete()
+
+    def __del__(self) -> None:
+        # is_complete: the values a dropped builder still showed as open are open no more
+        # (there are none when __init__ did not get that far).
+        if hasattr(self, "_stack"):
+            release(_values(self._stack, self._wrappers))
 
     def _open_string(self) -> str | None:
         """The open string object the partial shows (for ``is_complete``)."""
