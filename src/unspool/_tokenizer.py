@@ -568,23 +568,15 @@ class Tokenizer:
                     self._key.append(body)
                     return []
                 return [(T_STRING_PART, body)] if n else []
-        elif state < S_IN_STRING and not chunk.strip(WHITESPACE) and self._bad_utf8 is None:
-            # Only whitespace between tokens (pretty-printed JSON has a lot).
-            self.last_text = chunk
-            newlines = chunk.count("\n")
-            if newlines:
-                self._lines += newlines
-                self._last_line_start = self._line_start
-                self._line_start = self.consumed + chunk.rfind("\n") + 1
-            self.consumed += len(chunk)
-            return []
-        self._pending = ""
         self.last_text = chunk
         tokens: list[tuple[Any, ...]] = []
-        stop = self._tokens(text, self.consumed - len(pending), tokens)
-        if stop >= 0:  # stop_after_document: the rest of the chunk is not read
-            chunk = chunk[: max(0, stop - len(pending))]
-            self.last_text = chunk
+        # Only whitespace between tokens (pretty-printed JSON has a lot) needs no reading.
+        if state >= S_IN_STRING or chunk.strip(WHITESPACE) or self._bad_utf8 is not None:
+            self._pending = ""
+            stop = self._tokens(text, self.consumed - len(pending), tokens)
+            if stop >= 0:  # stop_after_document: the rest of the chunk is not read
+                chunk = chunk[: max(0, stop - len(pending))]
+                self.last_text = chunk
         # Account for the chunk: absolute position and newline counts.
         newlines = chunk.count("\n")
         if newlines:
