@@ -693,9 +693,21 @@ def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "command": f"{old['command']}, then {new['command']} ({new['machine']['date']}, "
         f"unspool {new['machine']['unspool']})",
         "suites": [*old["suites"], *(name for name in new["suites"] if name not in old["suites"])],
-        "extra": new["extra"],
+        "extra": {**old["extra"], **new["extra"], "probes": _merged_probes(old, new)},
         "results": kept + new["results"],
     }
+
+
+def _merged_probes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The new run's probe findings, except where its probe failed (a peer not installed in
+    that environment) and the old run's succeeded: a partial re-run must not turn a peer's
+    footnote into "the probe failed"."""
+    before = old["extra"].get("probes", {})
+    probes = {**before}
+    for name, found in new["extra"].get("probes", {}).items():
+        if "error" not in found or "error" in before.get(name, {"error": ""}):
+            probes[name] = found
+    return probes
 
 
 def problems(results: Results) -> int:
