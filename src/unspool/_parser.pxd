@@ -9,7 +9,6 @@ cdef class Parser:
     cdef object __weakref__  # track() finalizes on collection
     cdef public bint _events
     cdef public Tokenizer _tokenizer
-    cdef public object _tokenize
     cdef public object _root
     cdef public list _containers
     cdef public list _path

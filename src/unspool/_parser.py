@@ -135,7 +135,6 @@ class Parser:
             max_buffer=max_buffer,
             scan_documents=True,
         )
-        self._tokenize = self._tokenizer.feed
         self._root: Any = MISSING
         self._containers: list[Any] = []  # the open dicts and lists, outermost first
         # Per open container, the slot being filled: the key (None before the first key)
@@ -196,7 +195,7 @@ class Parser:
             raise self._error
         if self._extract is not None:
             return self._extract.feed(chunk)
-        tokens = self._tokenize(chunk)
+        tokens = self._tokenizer.feed(chunk)
         if len(tokens) == 1 and tokens[0][0] == T_STRING_PART:
             # The most frequent case while an LLM writes prose, kept out of _apply's loop.
             text = tokens[0][1]

@@ -10,6 +10,60 @@
 
 cimport cython
 
+# The .py's token kinds, grammar states, container kinds and number states, as C constants
+# (the .py defines them only when not compiled).  A cpdef enum's names stay importable from
+# Python as plain ints (the Parser, the Splitter and the tests import them); a compiled
+# consumer may cimport them for C compares.
+cpdef enum:
+    T_BEGIN_OBJECT = 0
+    T_END_OBJECT = 1
+    T_BEGIN_ARRAY = 2
+    T_END_ARRAY = 3
+    T_KEY = 4
+    T_SCALAR = 5
+    T_STRING = 6
+    T_STRING_START = 7
+    T_STRING_PART = 8
+    T_STRING_END = 9
+    T_DOCUMENT = 10
+
+cpdef enum:
+    S_VALUE = 0
+    S_VALUE_OR_CLOSE = 1
+    S_KEY_OR_CLOSE = 2
+    S_KEY = 3
+    S_COLON = 4
+    S_COMMA_OR_CLOSE = 5
+    S_AFTER_DOCUMENT = 6
+    S_IN_STRING = 7
+    S_IN_KEY = 8
+    S_IN_NUMBER = 9
+    S_IN_LITERAL = 10
+
+cpdef enum:
+    OBJECT = 0
+    ARRAY = 1
+
+cpdef enum:
+    N_MINUS = 0
+    N_ZERO = 1
+    N_INT = 2
+    N_DOT = 3
+    N_FRAC = 4
+    N_EXP = 5
+    N_EXP_SIGN = 6
+    N_EXP_DIGITS = 7
+    N_START = 8
+    N_BAD = 9
+
+# The character loops that stand for the pure build's regexes (see the .py).
+@cython.locals(n=Py_ssize_t, c=Py_UCS4)
+cdef Py_ssize_t _string_stop(str text, Py_ssize_t i) noexcept
+@cython.locals(n=Py_ssize_t, c=Py_UCS4)
+cdef Py_ssize_t _skip_whitespace(str text, Py_ssize_t i) noexcept
+@cython.locals(i=Py_ssize_t)
+cdef Py_ssize_t _last_newline(str text) noexcept
+
 
 @cython.final  # private: never subclassed, so its methods are plain C calls
 cdef class TextBuffer:
@@ -38,7 +92,7 @@ cdef class Tokenizer:
     cdef public list stack
     cdef public int state
     cdef public Py_ssize_t documents
-    cdef public object _pending
+    cdef public str _pending
     cdef public Py_ssize_t consumed
     cdef public Py_ssize_t _token_start
     cdef public Py_ssize_t _string_len
@@ -56,10 +110,13 @@ cdef class Tokenizer:
     cdef public bint _skipped
 
     # The hot path: C calls between the helpers, C integers for indices and positions, a
-    # character as a C code point.  `state` stays a Python int: it is compared with the S_*
-    # module constants, which other modules import (a C enum would hide them from Python).
-    # feed stays a def method: the Parser keeps it as a bound method, and a cpdef method
-    # taken from a typed Tokenizer becomes a wrapper with the wrong C signature (Cython 3.3).
+    # character as a C code point, states compared as C constants.  feed is cpdef: a C call
+    # from a typed Tokenizer (the Parser's `self._tokenizer.feed(chunk)`).  Do not store it
+    # as a bound method in a compiled caller: Cython 3.3 then builds a wrapper with the wrong
+    # C signature.
+    @cython.locals(chunk=str, pending=str, text=str, state=int, j=Py_ssize_t, n=Py_ssize_t,
+                   last=Py_ssize_t, stop=Py_ssize_t)
+    cpdef list feed(self, data)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
     @cython.locals(c=Py_UCS4, j=Py_ssize_t)

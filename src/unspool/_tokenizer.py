@@ -44,32 +44,42 @@ from typing import Any
 
 from ._errors import IncompleteJSONError, LimitExceeded, ParseError
 
+try:  # the compiled build reads `cython.compiled` (and types from _tokenizer.pxd)
+    import cython
+except ImportError:  # the pure-Python core runs without Cython installed
+    import types
+
+    cython = types.SimpleNamespace(compiled=False)
+
+
 # Token kinds: the first item of every token tuple.
-T_BEGIN_OBJECT = 0  # (T_BEGIN_OBJECT, pos)
-T_END_OBJECT = 1  # (T_END_OBJECT, pos)  pos of the '}'
-T_BEGIN_ARRAY = 2  # (T_BEGIN_ARRAY, pos)
-T_END_ARRAY = 3  # (T_END_ARRAY, pos)  pos of the ']'
-T_KEY = 4  # (T_KEY, key, pos)  pos of the key's opening quote
-T_SCALAR = 5  # (T_SCALAR, value, pos, end)  number, true, false, null; end is exclusive
-T_STRING = 6  # (T_STRING, text, pos, end)  a whole string value read in one feed
-T_STRING_START = 7  # (T_STRING_START, text, pos)  a string value began; text so far
-T_STRING_PART = 8  # (T_STRING_PART, text)  more characters of the open string value
-T_STRING_END = 9  # (T_STRING_END, text, end)  the last characters; end is exclusive
-T_DOCUMENT = 10  # (T_DOCUMENT, value, pos, end)  a whole top-level value read in one go
+if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
+    T_BEGIN_OBJECT = 0  # (T_BEGIN_OBJECT, pos)
+    T_END_OBJECT = 1  # (T_END_OBJECT, pos)  pos of the '}'
+    T_BEGIN_ARRAY = 2  # (T_BEGIN_ARRAY, pos)
+    T_END_ARRAY = 3  # (T_END_ARRAY, pos)  pos of the ']'
+    T_KEY = 4  # (T_KEY, key, pos)  pos of the key's opening quote
+    T_SCALAR = 5  # (T_SCALAR, value, pos, end)  number, true, false, null; end is exclusive
+    T_STRING = 6  # (T_STRING, text, pos, end)  a whole string value read in one feed
+    T_STRING_START = 7  # (T_STRING_START, text, pos)  a string value began; text so far
+    T_STRING_PART = 8  # (T_STRING_PART, text)  more characters of the open string value
+    T_STRING_END = 9  # (T_STRING_END, text, end)  the last characters; end is exclusive
+    T_DOCUMENT = 10  # (T_DOCUMENT, value, pos, end)  a whole top-level value read in one go
 
 # Grammar positions between tokens.
-S_VALUE = 0  # a value is required (document start, after ':' or after ',' in an array)
-S_VALUE_OR_CLOSE = 1  # after '[': a value or ']'
-S_KEY_OR_CLOSE = 2  # after '{': a key or '}'
-S_KEY = 3  # after ',' in an object: a key is required
-S_COLON = 4  # after a key: ':' is required
-S_COMMA_OR_CLOSE = 5  # after a value inside a container: ',' or the closing bracket
-S_AFTER_DOCUMENT = 6  # after a complete top-level value: whitespace (or, multiple, a value)
-# Inside a token that a chunk boundary cut.
-S_IN_STRING = 7  # inside a string value (held-back escape, if any, in _pending)
-S_IN_KEY = 8  # inside an object key (text so far in _key)
-S_IN_NUMBER = 9  # inside a number (text so far in _number, how far valid in _number_state)
-S_IN_LITERAL = 10  # inside true/false/null/NaN/Infinity (letters so far in _pending)
+if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
+    S_VALUE = 0  # a value is required (document start, after ':' or after ',' in an array)
+    S_VALUE_OR_CLOSE = 1  # after '[': a value or ']'
+    S_KEY_OR_CLOSE = 2  # after '{': a key or '}'
+    S_KEY = 3  # after ',' in an object: a key is required
+    S_COLON = 4  # after a key: ':' is required
+    S_COMMA_OR_CLOSE = 5  # after a value inside a container: ',' or the closing bracket
+    S_AFTER_DOCUMENT = 6  # after a complete top-level value: whitespace (or, multiple, a value)
+    # Inside a token that a chunk boundary cut.
+    S_IN_STRING = 7  # inside a string value (held-back escape, if any, in _pending)
+    S_IN_KEY = 8  # inside an object key (text so far in _key)
+    S_IN_NUMBER = 9  # inside a number (text so far in _number, how far valid in _number_state)
+    S_IN_LITERAL = 10  # inside true/false/null/NaN/Infinity (letters so far in _pending)
 
 # What an error at a grammar position concerns (Tokenizer.expecting(), error_path()): the
 # layers above ask this instead of reading states.
@@ -92,15 +102,15 @@ _EXPECTING = (  # by state, S_VALUE to S_IN_LITERAL
 )
 
 # Container kinds on the stack.
-OBJECT = 0
-ARRAY = 1
+if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
+    OBJECT = 0
+    ARRAY = 1
 
 WHITESPACE = " \t\r\n"
 _NON_WHITESPACE = re.compile(r"[^ \t\r\n]")
 # What ends a run of plain string characters: a quote, a backslash or a control character.
 _STRING_STOP = re.compile(r'["\\\x00-\x1f]')
 _NEXT_KEY = re.compile(r'[,][ \t\r\n]*"([^"\\\x00-\x1f]*)":[ \t\r\n]*')
-_NUMBER_CHARS = "-+.eE0123456789"
 _NUMBER_RUN = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 # Every prefix of a valid number (a run that is not one can never become valid), with groups
@@ -111,16 +121,17 @@ _NUMBER_PREFIX = re.compile(
 )
 # How far a number cut by a chunk boundary got (Tokenizer._number_state): the validity of
 # what follows depends only on this, so the digits so far are never read again.
-N_MINUS = 0  # '-' alone
-N_ZERO = 1  # the integer part '0' (complete)
-N_INT = 2  # integer digits, not beginning with 0 (complete)
-N_DOT = 3  # after the '.'
-N_FRAC = 4  # fraction digits (complete)
-N_EXP = 5  # after 'e' or 'E'
-N_EXP_SIGN = 6  # after the exponent's sign
-N_EXP_DIGITS = 7  # exponent digits (complete)
-N_START = 8  # nothing yet
-N_BAD = 9  # not a prefix of any number
+if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
+    N_MINUS = 0  # '-' alone
+    N_ZERO = 1  # the integer part '0' (complete)
+    N_INT = 2  # integer digits, not beginning with 0 (complete)
+    N_DOT = 3  # after the '.'
+    N_FRAC = 4  # fraction digits (complete)
+    N_EXP = 5  # after 'e' or 'E'
+    N_EXP_SIGN = 6  # after the exponent's sign
+    N_EXP_DIGITS = 7  # exponent digits (complete)
+    N_START = 8  # nothing yet
+    N_BAD = 9  # not a prefix of any number
 # A few characters that stand for each state in front of the next piece.
 _NUMBER_REPS = ("-", "0", "1", "1.", "1.0", "1e", "1e+", "1e0", "", "")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
@@ -136,7 +147,6 @@ _LITERAL_VALUES: dict[str, Any] = {
     "Infinity": float("inf"),
     "-Infinity": float("-inf"),
 }
-_CLOSERS = {"}": OBJECT, "]": ARRAY}
 _COMPLETE_NUMBER = (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)
 
 DEFAULT_MAX_DEPTH = 1000
@@ -295,6 +305,46 @@ def _show(text: str, i: int) -> str:
     if i >= len(text):
         return "end of input"
     return repr(text[i])
+
+
+# -- the compiled build's character loops ---------------------------------------------------
+#
+# Where the pure-Python tokenizer jumps with a regex or a str method, a C call whose fixed
+# cost is many times that of the few characters an LLM chunk holds, the compiled build walks
+# the characters itself: typed in the .pxd, these become C loops over the str's code points.
+# Each does exactly what its docstring's regex or method does; only `cython.compiled`
+# branches call them (the pure build keeps the regexes), and the tests compare the two.
+
+
+def _string_stop(text: str, i: int) -> int:
+    """``_STRING_STOP.search(text, i)``'s start, or -1: the first '"', '\\' or control
+    character at or after ``i``."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == '"' or c == "\\" or c < " ":
+            return i
+        i += 1
+    return -1
+
+
+def _skip_whitespace(text: str, i: int) -> int:
+    """``_NON_WHITESPACE.search(text, i)``'s start, or -1."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c != " " and c != "\n" and c != "\r" and c != "\t":
+            return i
+        i += 1
+    return -1
+
+
+def _last_newline(text: str) -> int:
+    """``text.rfind("\\n")``."""
+    i = len(text) - 1
+    while i >= 0 and text[i] != "\n":
+        i -= 1
+    return i
 
 
 class Tokenizer:
@@ -530,7 +580,7 @@ class Tokenizer:
 
     # -- the hot loop -----------------------------------------------------------------------
 
-    def feed(self, chunk: str | bytes) -> list[tuple[Any, ...]]:
+    def feed(self, data: str | bytes) -> list[tuple[Any, ...]]:
         """Tokenize one more chunk; return the tokens it completes.
 
         On bad input the tokens before the error are returned and ``error`` is set; the next
@@ -538,17 +588,20 @@ class Tokenizer:
         """
         if self.error is not None:
             raise self.error
-        if type(chunk) is not str or self._decoder is not None:
-            chunk = self._decode(chunk)
+        chunk = data if type(data) is str and self._decoder is None else self._decode(data)
         state = self.state
         pending = self._pending  # held-back text (only ever inside a token)
         text = pending + chunk if pending else chunk
         # Fast paths for chunks that complete nothing: a C call or two decides each.
         if S_IN_STRING <= state <= S_IN_KEY:
-            m = _STRING_STOP.search(text)
-            if m is None:
+            if cython.compiled:  # a C loop instead of the regex
+                j = _string_stop(text, 0)
+            else:
+                m = _STRING_STOP.search(text)
+                j = -1 if m is None else m.start()
+            if j < 0:
                 body: str | None = text
-            elif state == S_IN_STRING and text[m.start()] == "\\":
+            elif state == S_IN_STRING and text[j] == "\\":
                 body = _escaped_part(text)
             else:
                 body = None
@@ -571,18 +624,22 @@ class Tokenizer:
         self.last_text = chunk
         tokens: list[tuple[Any, ...]] = []
         # Only whitespace between tokens (pretty-printed JSON has a lot) needs no reading.
-        if state >= S_IN_STRING or chunk.strip(WHITESPACE) or self._bad_utf8 is not None:
+        if (
+            state >= S_IN_STRING
+            or self._bad_utf8 is not None
+            or (_skip_whitespace(chunk, 0) >= 0 if cython.compiled else chunk.strip(WHITESPACE))
+        ):
             self._pending = ""
             stop = self._tokens(text, self.consumed - len(pending), tokens)
             if stop >= 0:  # stop_after_document: the rest of the chunk is not read
                 chunk = chunk[: max(0, stop - len(pending))]
                 self.last_text = chunk
         # Account for the chunk: absolute position and newline counts.
-        newlines = chunk.count("\n")
-        if newlines:
-            self._lines += newlines
+        last = _last_newline(chunk) if cython.compiled else chunk.rfind("\n")
+        if last >= 0:
+            self._lines += chunk.count("\n")
             self._last_line_start = self._line_start
-            self._line_start = self.consumed + chunk.rfind("\n") + 1
+            self._line_start = self.consumed + last + 1
         self.consumed += len(chunk)
         if self._bad_utf8 is not None:
             self._store_bad_utf8()
@@ -609,11 +666,16 @@ class Tokenizer:
                 state = self.state
             while i < n:
                 c = text[i]
-                if c in WHITESPACE:
-                    m = _NON_WHITESPACE.search(text, i + 1)
-                    if m is None:
-                        break
-                    i = m.start()
+                if c in " \t\r\n":  # WHITESPACE (a literal: a C switch in the compiled build)
+                    if cython.compiled:  # a C loop instead of the regex
+                        i = _skip_whitespace(text, i + 1)
+                        if i < 0:
+                            break
+                    else:
+                        m = _NON_WHITESPACE.search(text, i + 1)
+                        if m is None:
+                            break
+                        i = m.start()
                     c = text[i]
                 if state == S_COMMA_OR_CLOSE:
                     if c == ",":
@@ -621,8 +683,9 @@ class Tokenizer:
                             state = S_VALUE
                             i += 1
                             continue
-                        # The usual ', "key": ' in one match; anything else goes step by step.
-                        m = _NEXT_KEY.match(text, i)
+                        # The usual ', "key": ' in one match; anything else goes step by step
+                        # (as does everything in the compiled build, whose steps are C loops).
+                        m = None if cython.compiled else _NEXT_KEY.match(text, i)
                         if m is None or m.end(1) - m.start(1) > self.max_string:
                             state = S_KEY
                             i += 1
@@ -630,7 +693,7 @@ class Tokenizer:
                         append((T_KEY, m.group(1), base + m.start(1) - 1))
                         i = m.end()
                         state = S_VALUE
-                    elif _CLOSERS.get(c) == stack[-1]:
+                    elif (c == "}" and stack[-1] == OBJECT) or (c == "]" and stack[-1] == ARRAY):
                         stack.pop()
                         append((T_END_OBJECT if c == "}" else T_END_ARRAY, base + i))
                         state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
@@ -681,10 +744,14 @@ class Tokenizer:
         if not stack:
             self.documents += 1
         if c == '"':
-            m = _STRING_STOP.search(text, i + 1)
-            if m is None or text[m.start()] != '"':
+            if cython.compiled:  # a C loop instead of the regex
+                j = _string_stop(text, i + 1)
+            else:
+                m = _STRING_STOP.search(text, i + 1)
+                j = -1 if m is None else m.start()
+            if j < 0 or text[j] != '"':
                 return self._open_string(text, i, base, tokens)
-            j = m.start()  # no escape before the end: a slice
+            # No escape before the end: a slice.
             if j - i - 1 > self.max_string:
                 self._limit_whole_string(j - i - 1, base + j)
             tokens.append((T_STRING, text[i + 1 : j], base + i, base + j + 1))
@@ -712,7 +779,11 @@ class Tokenizer:
             if m is not None:
                 j = m.end()
                 # A short number with a delimiter after it is complete: one match.
-                if j < len(text) and text[j] not in _NUMBER_CHARS and j - i <= self._short_number:
+                if (
+                    j < len(text)
+                    and text[j] not in "-+.eE0123456789"
+                    and j - i <= self._short_number
+                ):
                     number = text[i:j]
                     value = float(number) if m.lastindex else int(number)
                     tokens.append((T_SCALAR, value, base + i, base + j))
@@ -779,9 +850,12 @@ class Tokenizer:
         S_KEY; set ``state`` after it and return the index where the loop goes on."""
         c = text[i]
         if c == '"':
-            m = _STRING_STOP.search(text, i + 1)
-            if m is not None and text[m.start()] == '"':
-                j = m.start()
+            if cython.compiled:  # a C loop instead of the regex
+                j = _string_stop(text, i + 1)
+            else:
+                m = _STRING_STOP.search(text, i + 1)
+                j = -1 if m is None else m.start()
+            if j >= 0 and text[j] == '"':
                 if j - i - 1 > self.max_string:
                     self._limit_whole_string(j - i - 1, base + j)
                 tokens.append((T_KEY, text[i + 1 : j], base + i))
@@ -901,11 +975,14 @@ class Tokenizer:
         Returns ``(decoded, end, closed)``: ``end`` is past the closing quote when ``closed``,
         else the start of an escape held back for the next chunk (``len(text)`` if none).
         """
-        m = _STRING_STOP.search(text, i)
-        if m is None:  # no end in sight: all of it is string
+        if cython.compiled:  # a C loop instead of the regex
+            j = _string_stop(text, i)
+        else:
+            m = _STRING_STOP.search(text, i)
+            j = -1 if m is None else m.start()
+        if j < 0:  # no end in sight: all of it is string
             self._count_string(len(text) - i, base + len(text))
             return text[i:], len(text), False
-        j = m.start()
         if text[j] == '"':  # no escape before the end: a slice
             self._count_string(j - i, base + j)
             return text[i:j], j + 1, True
