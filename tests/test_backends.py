@@ -121,6 +121,90 @@ def test_splitters_agree(chunks: list[Any], options: dict[str, Any]) -> None:
     )
 
 
+# The compiled tokenizer walks characters in C where the Python one calls regexes and str
+# methods (string bodies, keys, whitespace runs, newlines, numbers): these pieces put every
+# kind of character those loops stop at, or step over, next to chunk boundaries.
+TOKEN_PIECES = [
+    '"plain"',
+    '"esc\\"aped\\\\"',
+    '"\\u00e9\\ud83d\\ude00"',
+    '"\\ud83d"',
+    '"\\udc00x"',
+    '"raw\u00e9\u20ac\U0001f600\U0010ffff"',
+    '"ctl\x01"',
+    '"tab\there"',
+    '"nl\n"',
+    '"\\x"',
+    '"\\u12g4"',
+    "0",
+    "-0.5e+10",
+    "123456789012345678901234",
+    "1.",
+    "-",
+    "01",
+    "1e",
+    "true",
+    "nul",
+    "NaN",
+    "-Infinity",
+    "[]",
+    "{}",
+    " \t\r\n ",
+    "\n\n",
+    ",",
+    ":",
+    "]",
+    "}",
+    "[",
+    "{",
+    '"key"',
+    '"k\\u0041y"',
+]
+
+
+@st.composite
+def token_streams(draw: st.DrawFn) -> list[str]:
+    """JSON-ish text from TOKEN_PIECES (valid or not, in objects and arrays), cut anywhere."""
+    pieces = draw(st.lists(st.sampled_from(TOKEN_PIECES), max_size=24))
+    text = draw(st.sampled_from(["[", '{"k": [', '{"a":', ""])) + "".join(pieces)
+    return draw(chunked(text))
+
+
+def tokens_of(tokenizer: Any, chunks: list[str]) -> list[Any]:
+    """What each feed and the close returned (reprs), then the error's every attribute."""
+    results: list[Any] = []
+    for chunk in [*chunks, None]:
+        try:
+            results.append(repr(tokenizer.close() if chunk is None else tokenizer.feed(chunk)))
+        except ParseError as err:
+            return [*results, (type(err), str(err), repr(sorted(vars(err).items())))]
+    return results
+
+
+@needs_compiled
+@given(token_streams(), st.booleans(), st.sampled_from([4, 1 << 24]))
+def test_tokenizers_agree(chunks: list[str], multiple: bool, max_string: int) -> None:
+    python_core()
+    python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
+    compiled = unspool._tokenizer.Tokenizer
+    options = {"multiple": multiple, "max_string": max_string}
+    assert tokens_of(compiled(**options), chunks) == tokens_of(python(**options), chunks)
+
+
+def test_the_character_loops_do_what_the_regexes_do() -> None:
+    """The compiled build's C loops, run as Python here, against the pure build's jumps (the
+    compiled ones are C functions, checked by the differential test above)."""
+    t = sys.modules[f"{ALIAS}._tokenizer"] if COMPILED and python_core() else unspool._tokenizer
+    texts = ["", " ", "ab", ' \t\r\n"x', "a\\b", "\x1f", "\x20", "\x7f\n", "é😀 \n\n", "\ud800"]
+    for text in texts:
+        assert t._last_newline(text) == text.rfind("\n")
+        for i in range(len(text) + 1):
+            stop = t._STRING_STOP.search(text, i)
+            assert t._string_stop(text, i) == (stop.start() if stop else -1)
+            other = t._NON_WHITESPACE.search(text, i)
+            assert t._skip_whitespace(text, i) == (other.start() if other else -1)
+
+
 @needs_compiled
 def test_the_comparison_is_between_two_builds() -> None:
     python = python_core()
