@@ -9,6 +9,7 @@ and feed both the same generated and mutated texts in the same chunks.
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -203,6 +204,12 @@ def test_the_character_loops_do_what_the_regexes_do() -> None:
             assert t._string_stop(text, i) == (stop.start() if stop else -1)
             other = t._NON_WHITESPACE.search(text, i)
             assert t._skip_whitespace(text, i) == (other.start() if other else -1)
+            assert t._number_run_end(text, i) == t._NUMBER_RUN.match(text, i).end()
+    runs = ["".join(p) for k in (1, 2, 3) for p in itertools.product("01-+.eEx", repeat=k)]
+    for run in [*runs, "-0.5e+10", "12.50E-3", "1e5.0"]:
+        assert t._number_run_end(run + ",", 0) == t._NUMBER_RUN.match(run + ",").end()
+        for state in range(t.N_MINUS, t.N_BAD + 1):
+            assert t._number_state_at(state, run, 0, len(run)) == t._number_state(state, run)
 
 
 @needs_compiled

@@ -63,6 +63,10 @@ cdef Py_ssize_t _string_stop(str text, Py_ssize_t i) noexcept
 cdef Py_ssize_t _skip_whitespace(str text, Py_ssize_t i) noexcept
 @cython.locals(i=Py_ssize_t)
 cdef Py_ssize_t _last_newline(str text) noexcept
+@cython.locals(n=Py_ssize_t)
+cdef Py_ssize_t _number_run_end(str text, Py_ssize_t i) noexcept
+@cython.locals(c=Py_UCS4, digit=bint)
+cdef int _number_state_at(int state, str text, Py_ssize_t i, Py_ssize_t j) noexcept
 
 
 @cython.final  # private: never subclassed, so its methods are plain C calls
@@ -117,17 +121,17 @@ cdef class Tokenizer:
     @cython.locals(chunk=str, pending=str, text=str, state=int, j=Py_ssize_t, n=Py_ssize_t,
                    last=Py_ssize_t, stop=Py_ssize_t)
     cpdef list feed(self, data)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t)
-    cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, state) except -1
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int)
+    cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
     cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
-    @cython.locals(n=Py_ssize_t, j=Py_ssize_t)
+    @cython.locals(n=Py_ssize_t, j=Py_ssize_t, number_state=int)
     cdef Py_ssize_t _number_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(c=Py_UCS4, j=Py_ssize_t)
-    cdef Py_ssize_t _key_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, state) except -1
+    cdef Py_ssize_t _key_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
     cdef Py_ssize_t _scan_document(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
     @cython.locals(j=Py_ssize_t)
@@ -137,5 +141,6 @@ cdef class Tokenizer:
     cdef _count_string(self, Py_ssize_t added, Py_ssize_t end)
     cdef tuple _whole_number(self, str run, Py_ssize_t pos, Py_ssize_t end)
     cdef tuple _number_token(self, str run, is_float, Py_ssize_t pos, Py_ssize_t end)
+    @cython.locals(state=int)
     cdef _more_number(self, str run)
     cdef Py_ssize_t _literal(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except? -2

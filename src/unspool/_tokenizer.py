@@ -347,6 +347,46 @@ def _last_newline(text: str) -> int:
     return i
 
 
+def _number_run_end(text: str, i: int) -> int:
+    """``_NUMBER_RUN.match(text, i).end()``: past the characters a number may hold."""
+    n = len(text)
+    while i < n and text[i] in "-+.eE0123456789":
+        i += 1
+    return i
+
+
+def _number_state_at(state: int, text: str, i: int, j: int) -> int:
+    """``_number_state(state, text[i:j])`` for a run ``i < j``: a walk through the same
+    states, one character at a time (from N_START, a complete state is a ``_NUMBER`` match)."""
+    while i < j and state != N_BAD:
+        c = text[i]
+        digit = "0" <= c <= "9"
+        if state in (N_START, N_MINUS):
+            if c == "0":
+                state = N_ZERO
+            elif digit:
+                state = N_INT
+            else:
+                state = N_MINUS if c == "-" and state == N_START else N_BAD
+        elif state <= N_INT or state == N_FRAC:  # N_ZERO, N_INT, N_FRAC
+            if digit and state != N_ZERO:
+                pass
+            elif c == "." and state != N_FRAC:
+                state = N_DOT
+            elif c == "e" or c == "E":
+                state = N_EXP
+            else:
+                state = N_BAD
+        elif state == N_DOT:
+            state = N_FRAC if digit else N_BAD
+        elif state == N_EXP and (c == "+" or c == "-"):
+            state = N_EXP_SIGN
+        else:  # N_EXP, N_EXP_SIGN, N_EXP_DIGITS
+            state = N_EXP_DIGITS if digit else N_BAD
+        i += 1
+    return state
+
+
 class Tokenizer:
     """Turns JSON text, fed in chunks split anywhere, into tokens (see the module docstring).
 
@@ -775,6 +815,20 @@ class Tokenizer:
                 self.state = S_VALUE_OR_CLOSE
             return i + 1
         if "0" <= c <= "9" or c == "-":
+            if cython.compiled:  # C loops instead of the regex: the same decision
+                j = _number_run_end(text, i)
+                number_state = _number_state_at(N_START, text, i, j)
+                if (
+                    number_state in _COMPLETE_NUMBER
+                    and j < len(text)
+                    and j - i <= self._short_number
+                ):
+                    number = text[i:j]
+                    value = float(number) if number_state >= N_DOT else int(number)
+                    tokens.append((T_SCALAR, value, base + i, base + j))
+                    self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                    return j
+                return self._number_at(text, i, base, tokens)
             m = _NUMBER.match(text, i)
             if m is not None:
                 j = m.end()
@@ -823,7 +877,11 @@ class Tokenizer:
     def _number_at(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
         """A number that the chunk may cut (then ``S_IN_NUMBER``), a long one, or '-Infinity'."""
         n = len(text)
-        j = _NUMBER_RUN.match(text, i).end()  # type: ignore[union-attr]
+        if cython.compiled:  # a C loop instead of the regex
+            j = _number_run_end(text, i)
+        else:  # (the regex always matches, if only the empty string)
+            m = _NUMBER_RUN.match(text, i)
+            j = m.end()  # type: ignore[union-attr]
         if j == n:
             # The number may go on in the next chunk.
             self._token_start = base + i
@@ -831,10 +889,14 @@ class Tokenizer:
             self._number.reset(run)
             if n - i > self.max_buffer:
                 self._limit_buffer()
-            m = _NUMBER_PREFIX.fullmatch(run)
-            if m is None:
+            if cython.compiled:  # a C loop instead of the regex
+                number_state = _number_state_at(N_START, text, i, n)
+            else:
+                m = _NUMBER_PREFIX.fullmatch(run)
+                number_state = N_BAD if m is None else _STATE_AFTER[m.lastindex]
+            if number_state == N_BAD:
                 self._fail("invalid_number", f"invalid number {run[:40]!r}", base + i)
-            self._number_state = _STATE_AFTER[m.lastindex]  # type: ignore[union-attr]
+            self._number_state = number_state
             self.state = S_IN_NUMBER
             return n
         if j == i + 1 and text[i] == "-" and text[j] == "I":
@@ -939,7 +1001,11 @@ class Tokenizer:
             self._pending = text[i:]
             return n
         if state == S_IN_NUMBER:
-            j = _NUMBER_RUN.match(text).end()  # type: ignore[union-attr]
+            if cython.compiled:  # a C loop instead of the regex
+                j = _number_run_end(text, 0)
+            else:  # (the regex always matches, if only the empty string)
+                m = _NUMBER_RUN.match(text)
+                j = m.end()  # type: ignore[union-attr]
             if j:
                 self._number.append(text[:j])
                 if self._number.length > self.max_buffer:
@@ -1104,7 +1170,10 @@ class Tokenizer:
 
     def _more_number(self, run: str) -> None:
         """``run`` continues the open number: fail as soon as it can never be valid."""
-        state = self._number_state = _number_state(self._number_state, run)
+        if cython.compiled:  # a C loop instead of the regex
+            state = self._number_state = _number_state_at(self._number_state, run, 0, len(run))
+        else:
+            state = self._number_state = _number_state(self._number_state, run)
         if state == N_BAD:
             text = self._number.text()
             self._fail("invalid_number", f"invalid number {text[:40]!r}", self._token_start)
