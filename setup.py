@@ -21,7 +21,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # The core modules compiled (src/unspool/NAME.py): the tokenizer's hot loop and its consumers.
-COMPILED = ("_tokenizer", "_parser", "_splitter", "_extract")
+COMPILED = ("_events", "_tokenizer", "_parser", "_splitter", "_extract")
 SOURCE_DIR = Path(__file__).parent / "src" / "unspool"
 RECORD = "_compiled.json"  # read by src/unspool/_backend.py
 DIRECTIVES = {

@@ -8,9 +8,11 @@ and feed both the same generated and mutated texts in the same chunks.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import itertools
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -111,6 +113,33 @@ splitter_options = st.fixed_dictionaries(
 def test_parsers_agree(chunks: list[Any], options: dict[str, Any]) -> None:
     python = python_core()._parser.Parser
     assert run(lambda: unspool.Parser(**options), chunks) == run(lambda: python(**options), chunks)
+
+
+def event_views(make: Any, chunks: list[Any]) -> list[Any]:
+    """Each event as a user sees it beyond its repr: its fields, and what pickling, copying
+    and ``replace`` give back (the compiled build keeps events in C fields)."""
+    parser = make()
+    views: list[Any] = []
+    for chunk in chunks:
+        try:
+            events = parser.feed(chunk)
+        except ParseError:
+            break
+        for e in events:
+            again = pickle.loads(pickle.dumps(e))
+            views.append((type(e).__name__, e.path, dataclasses.astuple(e), e.__match_args__))
+            views.append((again == e, dataclasses.replace(e) == e, again.path == e.path))
+    return views
+
+
+@needs_compiled
+@given(streams(), parser_options)
+def test_events_agree(chunks: list[Any], options: dict[str, Any]) -> None:
+    python = python_core()._parser.Parser
+    options = {**options, "events": True}
+    assert event_views(lambda: unspool.Parser(**options), chunks) == event_views(
+        lambda: python(**options), chunks
+    )
 
 
 @needs_compiled
@@ -216,7 +245,7 @@ def test_the_character_loops_do_what_the_regexes_do() -> None:
 def test_the_comparison_is_between_two_builds() -> None:
     python = python_core()
     assert unspool.Parser.__module__ == "unspool"
-    for module in ("_parser", "_splitter", "_tokenizer"):
+    for module in ("_events", "_parser", "_splitter", "_tokenizer"):
         assert not getattr(unspool, module).__file__.endswith(".py")
         assert getattr(python, module).__file__.endswith(f"{module}.py")
 

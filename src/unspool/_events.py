@@ -10,11 +10,16 @@ deep and 100,000 values wide gives 100,000 small events, not 100,000 tuples of 1
 (~800 MB, issue 13).  A container's path is a tuple down to ``_EAGER_DEPTH`` levels and a
 ``_DeepPath`` link below, so 100,000 open containers cost O(1) each, not O(depth).  Reading
 ``path`` costs a copy of the path, as it must.
+
+The public classes are dataclasses over storage classes (``_Completed``, ``_Delta``) that hold
+their slots; the parser builds events with ``completed`` and ``delta``, which fill the slots
+without running ``__init__`` (a Python call per event).  In the compiled build the storage
+classes are C types (``_events.pxd``), so an event is built by a C call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeVar
 
 from ._path import Path
@@ -59,37 +64,61 @@ def join_path(prefix: ContainerPath, last: Key | None) -> Path:
     return prefix + tuple(keys)  # type: ignore[operator]  # the loop left a tuple
 
 
-def _lazy_path(cls: _E) -> _E:
-    """Make the dataclass field ``path`` a property over the slots ``_prefix`` and ``_last``.
+class _Event:
+    """What every event holds: ``_prefix`` (its container's path, or its whole path when
+    ``_last`` is None), ``_last`` (its own key or index) and ``document``."""
 
-    Set after ``@dataclass`` so the field keeps no default; the generated ``__eq__``,
-    ``__repr__``, ``__match_args__``, ``fields``, ``asdict`` and ``replace`` all read it.
-    """
+    __slots__ = ("_last", "_prefix", "document")
+    _prefix: ContainerPath
+    _last: Key | None
+    document: int
 
-    def get(self: Any) -> Path:
+    @property
+    def path(self) -> Path:
+        """Where the value is: keys and indexes."""
         prefix = self._prefix
         last = self._last
         if type(prefix) is tuple:  # join_path's common case, without the call
             return prefix if last is None else prefix + (last,)  # noqa: RUF005
         return join_path(prefix, last)
 
-    def set_(self: Any, path: Path) -> None:
+    @path.setter
+    def path(self, path: Path) -> None:
         self._prefix = path
         self._last = None
 
-    cls.path = property(get, set_, doc="Where the value is: keys and indexes.")  # type: ignore[attr-defined]
+
+class _Completed(_Event):
+    __slots__ = ("value",)
+    value: Any
+
+
+class _Delta(_Event):
+    __slots__ = ("text",)
+    text: str
+
+
+def _dataclass(cls: _E) -> _E:
+    """``@dataclass(init=False)`` over fields that its base classes store.
+
+    The generated ``__eq__``, ``__repr__``, ``__match_args__``, ``fields``, ``asdict`` and
+    ``replace`` read them.  ``dataclass`` takes a class attribute of a field's name for its
+    default; here that attribute is the storage (a property or slot), so no field has one.
+    """
+    dataclass(init=False)(cls)  # changes cls in place (no slots=True: it would copy it)
+    for field in fields(cls):
+        field.default = MISSING
     return cls
 
 
-@_lazy_path
-@dataclass(init=False)
-class ValueCompleted:
+@_dataclass
+class ValueCompleted(_Completed):
     """The value at ``path`` is complete and will never change again.
 
     Children complete before their parents.  ``document`` counts top-level documents from 0.
     """
 
-    __slots__ = ("_last", "_prefix", "document", "value")
+    __slots__ = ()
     path: Path
     value: Any
     document: int
@@ -109,12 +138,11 @@ class ValueCompleted:
         return (ValueCompleted, (self.path, self.value, self.document))
 
 
-@_lazy_path
-@dataclass(init=False)
-class StringDelta:
+@_dataclass
+class StringDelta(_Delta):
     """``text`` was appended to the string value at ``path`` (never emitted for keys)."""
 
-    __slots__ = ("_last", "_prefix", "document", "text")
+    __slots__ = ()
     path: Path
     text: str
     document: int
@@ -129,6 +157,28 @@ class StringDelta:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (StringDelta, (self.path, self.text, self.document))
+
+
+def completed(prefix: ContainerPath, value: Any, document: int, last: Key | None) -> Any:
+    """``ValueCompleted(prefix, value, document, last)``, without the call of ``__init__``."""
+    cls = ValueCompleted  # cls.__new__(cls): the compiled build calls the C allocator
+    event = cls.__new__(cls)
+    event._prefix = prefix
+    event._last = last
+    event.value = value
+    event.document = document
+    return event
+
+
+def delta(prefix: ContainerPath, text: str, document: int, last: Key | None) -> Any:
+    """``StringDelta(prefix, text, document, last)``, without the call of ``__init__``."""
+    cls = StringDelta
+    event = cls.__new__(cls)
+    event._prefix = prefix
+    event._last = last
+    event.text = text
+    event.document = document
+    return event
 
 
 Event = ValueCompleted | StringDelta

@@ -2,7 +2,10 @@
 # of _tokenizer.pxd).  Parser has no instance __dict__ (a heap type cannot have one in Cython
 # 3.3, and Parser must be a heap type to be unspool.Parser): every attribute the .py assigns
 # must be declared here, else the compiled build raises AttributeError.
+from ._events cimport completed, delta
 from ._tokenizer cimport Tokenizer
+
+cdef Py_ssize_t _PACK  # a C constant: len(parts) > _PACK is a C compare
 
 
 cdef class Parser:
@@ -30,4 +33,5 @@ cdef class Parser:
     cdef _key(self, key)
     cdef _release(self)
     cdef _pack_string(self)
+    cdef _attach(self, value)
     cdef list _apply(self, list tokens)

@@ -28,14 +28,7 @@ from typing import Any, Final
 
 from ._complete import OPEN, release, track
 from ._errors import IncompleteJSONError, ParseError
-from ._events import (
-    ContainerPath,
-    Event,
-    StringDelta,
-    ValueCompleted,
-    child_path,
-    join_path,
-)
+from ._events import ContainerPath, Event, child_path, completed, delta, join_path
 from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
@@ -201,12 +194,12 @@ class Parser:
             text = tokens[0][1]
             parts = self._string_parts
             parts.append(text)
-            if len(parts) > _PACK:
+            if self._string_stale and len(parts) > _PACK:  # (read every chunk: no count)
                 self._pack_string()
             self._string_stale = self._changed = True
             events: list[Event] = []
             if self._events:
-                events.append(StringDelta(self._string_path, text, self._document))
+                events.append(delta(self._string_path, text, self._document, None))
         elif tokens:
             events = self._apply(tokens)
         else:
@@ -264,8 +257,12 @@ class Parser:
             blocks.extend(parts)
             parts[:] = blocks
             blocks.clear()
-        text = "".join(parts)
-        parts[:] = (text,)
+        if len(parts) == 2:  # read after every chunk: the string shown and one new part
+            text = parts[0] + parts.pop()
+            parts[0] = text
+        else:
+            text = "".join(parts)
+            parts[:] = (text,)
         parent = self._string_parent
         if parent is None:
             self._root = text
@@ -320,12 +317,10 @@ class Parser:
 
     def _apply(self, tokens: list[tuple[Any, ...]]) -> list[Event]:
         events: list[Event] = []
-        emit = events.append
         want = self._events
         path = self._path
         containers = self._containers
         paths = self._paths
-        attach = self._attach
         holds = self._holds
         changed = False
         for token in tokens:
@@ -334,11 +329,11 @@ class Parser:
                 text = token[1]
                 parts = self._string_parts
                 parts.append(text)
-                if len(parts) > _PACK:
+                if self._string_stale and len(parts) > _PACK:
                     self._pack_string()
                 self._string_stale = changed = True
                 if want:
-                    emit(StringDelta(self._string_path, text, self._document))
+                    events.append(delta(self._string_path, text, self._document, None))
             elif kind == T_KEY:
                 key = token[1]
                 if holds or key in containers[-1]:
@@ -353,28 +348,28 @@ class Parser:
                 container = containers.pop()
                 OPEN.discard(id(container))
                 if want:
-                    emit(ValueCompleted(paths.pop(), container, self._document))
+                    events.append(completed(paths.pop(), container, self._document, None))
             elif kind == T_SCALAR:
                 value = token[1]
-                attach(value)
+                self._attach(value)
                 changed = True
                 if want:
                     if containers:
-                        emit(ValueCompleted(paths[-1], value, self._document, path[-1]))
+                        events.append(completed(paths[-1], value, self._document, path[-1]))
                     else:
-                        emit(ValueCompleted((), value, self._document))
+                        events.append(completed((), value, self._document, None))
             elif kind == T_STRING:
                 text = token[1]
-                attach(text)
+                self._attach(text)
                 changed = True
                 if want:
                     where, last = (paths[-1], path[-1]) if containers else ((), None)
                     if text:
-                        emit(StringDelta(where, text, self._document, last))
-                    emit(ValueCompleted(where, text, self._document, last))
+                        events.append(delta(where, text, self._document, last))
+                    events.append(completed(where, text, self._document, last))
             elif kind == T_STRING_START:
                 text = token[1]
-                attach(text)
+                self._attach(text)
                 changed = True
                 self._string_parts = [text]
                 self._string_blocks = []
@@ -390,7 +385,7 @@ class Parser:
                 else:
                     self._string_parent = None
                 if text and want:
-                    emit(StringDelta(self._string_path, text, self._document))
+                    events.append(delta(self._string_path, text, self._document, None))
             elif kind == T_STRING_END:
                 text = token[1]
                 parts = self._string_parts
@@ -400,18 +395,18 @@ class Parser:
                 if text:  # a bare closing quote changes nothing visible
                     changed = True
                     if want:
-                        emit(StringDelta(self._string_path, text, self._document))
+                        events.append(delta(self._string_path, text, self._document, None))
                 if want:
-                    emit(ValueCompleted(self._string_path, parts[0], self._document))
+                    events.append(completed(self._string_path, parts[0], self._document, None))
             elif kind == T_DOCUMENT:  # a whole document read in one go
                 value = token[1]
-                attach(value)
+                self._attach(value)
                 changed = True
                 if want:
-                    _document_events(value, self._document, emit)
+                    _document_events(value, self._document, events)
             else:  # T_BEGIN_OBJECT, T_BEGIN_ARRAY
                 container = {} if kind == T_BEGIN_OBJECT else []
-                attach(container)
+                self._attach(container)
                 changed = True
                 if want:
                     paths.append(child_path(paths[-1], path[-1]) if containers else ())
@@ -422,7 +417,7 @@ class Parser:
         return events
 
 
-def _document_events(document: Any, index: int, emit: Any) -> None:
+def _document_events(document: Any, index: int, events: list[Event]) -> None:
     """Emit the events the tokens of a whole document would have given, without recursion:
     in document order, children before parents, a string's delta before its completion.
 
@@ -434,8 +429,8 @@ def _document_events(document: Any, index: int, emit: Any) -> None:
         kind = type(value)
         if expanded or (kind is not dict and kind is not list):
             if kind is str and value:
-                emit(StringDelta(parent, value, index, last))
-            emit(ValueCompleted(parent, value, index, last))
+                events.append(delta(parent, value, index, last))
+            events.append(completed(parent, value, index, last))
             continue
         pending.append((parent, last, value, True))
         here = parent if last is None else child_path(parent, last)

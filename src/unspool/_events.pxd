@@ -1,0 +1,39 @@
+# C declarations for the compiled build of _events.py (see setup.py and the rules at the top of
+# _tokenizer.pxd).  The storage of the events is C: the public dataclasses ValueCompleted and
+# StringDelta are Python subclasses of _Completed and _Delta (a dataclass must stay a mutable
+# Python class), and `completed`/`delta` fill a new event's C fields directly.
+
+cimport cython
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _DeepPath:
+    cdef public object key
+    cdef public object parent
+
+
+@cython.auto_pickle(False)  # the public subclasses pickle their path (__reduce__)
+cdef class _Event:
+    cdef public object _last
+    cdef public object _prefix
+    cdef public object document
+
+
+@cython.auto_pickle(False)
+cdef class _Completed(_Event):
+    cdef public object value
+
+
+@cython.auto_pickle(False)
+cdef class _Delta(_Event):
+    cdef public object text
+
+
+cpdef child_path(parent, key)
+@cython.locals(keys=list)
+cpdef tuple join_path(prefix, last)
+@cython.locals(cls=type, event=_Completed)
+cpdef completed(prefix, value, document, last)
+@cython.locals(cls=type, event=_Delta)
+cpdef delta(prefix, text, document, last)

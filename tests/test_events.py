@@ -1,0 +1,90 @@
+"""The events as users handle them: dataclass behaviour, whoever built them (the parser builds
+them without ``__init__``; in the compiled build their storage is a C type)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+from typing import Any
+
+import pytest
+
+import unspool
+from unspool import StringDelta, ValueCompleted
+
+DEEP = 70  # below the events' eager depth (64): paths are links there
+
+
+def parsed_events(text: str) -> list[Any]:
+    parser = unspool.Parser()
+    return [*parser.feed(text[:7]), *parser.feed(text[7:]), *parser.close()]
+
+
+TEXT = '{"a": [1, "xy", {"b": null}], "c": "long string"}'
+DEEP_TEXT = "[" * DEEP + '"s"' + "]" * DEEP
+
+
+@pytest.mark.parametrize("text", [TEXT, DEEP_TEXT])
+def test_parsed_events_equal_the_ones_a_user_builds(text: str) -> None:
+    for event in parsed_events(text):
+        cls = type(event)
+        assert cls in (ValueCompleted, StringDelta)
+        rebuilt = cls(event.path, *dataclasses.astuple(event)[1:])
+        assert rebuilt == event and repr(rebuilt) == repr(event)
+        assert event.__ne__(rebuilt) is False
+
+
+def test_fields_asdict_and_replace() -> None:
+    names = {
+        ValueCompleted: ("path", "value", "document"),
+        StringDelta: ("path", "text", "document"),
+    }
+    for cls, expected in names.items():
+        assert tuple(f.name for f in dataclasses.fields(cls)) == expected
+        assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(cls))
+        assert cls.__match_args__ == expected
+    event = parsed_events(TEXT)[0]
+    assert event == ValueCompleted(("a", 0), 1)
+    assert dataclasses.asdict(event) == {"path": ("a", 0), "value": 1, "document": 0}
+    assert dataclasses.replace(event, value=2) == ValueCompleted(("a", 0), 2)
+    assert dataclasses.replace(event, path=("z",)).path == ("z",)
+
+
+def test_pickle_and_copy_keep_the_path() -> None:
+    for event in parsed_events(TEXT) + parsed_events(DEEP_TEXT):
+        for again in (pickle.loads(pickle.dumps(event)), copy.copy(event), copy.deepcopy(event)):
+            assert type(again) is type(event) and again == event and again.path == event.path
+
+
+def test_match_eq_hash_and_repr() -> None:
+    delta, completed = parsed_events(TEXT)[1:3]
+    match delta:
+        case StringDelta(path, text, document=0):
+            assert (path, text) == (("a", 1), "xy")
+        case _:
+            raise AssertionError(delta)
+    match completed:
+        case ValueCompleted(("a", 1), value):
+            assert value == "xy"
+        case _:
+            raise AssertionError(completed)
+    assert repr(completed) == "ValueCompleted(path=('a', 1), value='xy', document=0)"
+    assert completed != StringDelta(("a", 1), "xy")  # another class, same fields
+    assert completed != ValueCompleted(("a", 1), "xy", 1)
+    with pytest.raises(TypeError):
+        hash(completed)  # mutable dataclass with eq: unhashable, as before
+
+
+def test_events_have_slots_not_dicts() -> None:
+    event = parsed_events(TEXT)[0]
+    with pytest.raises(AttributeError):
+        event.extra = 1  # type: ignore[attr-defined]
+    event.path = ("p",)  # a plain (settable) field, as before
+    assert event.path == ("p",) and event == ValueCompleted(("p",), 1)
+
+
+def test_deep_paths_are_whole() -> None:
+    events = parsed_events(DEEP_TEXT)
+    assert events[0] == StringDelta((0,) * DEEP, "s")
+    assert [len(e.path) for e in events[1:]] == list(range(DEEP, -1, -1))
