@@ -2,8 +2,22 @@
 # of _tokenizer.pxd).  Parser has no instance __dict__ (a heap type cannot have one in Cython
 # 3.3, and Parser must be a heap type to be unspool.Parser): every attribute the .py assigns
 # must be declared here, else the compiled build raises AttributeError.
+cimport cython
+
 from ._events cimport completed, delta
-from ._tokenizer cimport Tokenizer
+from ._tokenizer cimport (
+    T_BEGIN_OBJECT,
+    T_DOCUMENT,
+    T_END_ARRAY,
+    T_END_OBJECT,
+    T_KEY,
+    T_SCALAR,
+    T_STRING,
+    T_STRING_END,
+    T_STRING_PART,
+    T_STRING_START,
+    Tokenizer,
+)
 
 cdef Py_ssize_t _PACK  # a C constant: len(parts) > _PACK is a C compare
 
@@ -34,4 +48,5 @@ cdef class Parser:
     cdef _release(self)
     cdef _pack_string(self)
     cdef _attach(self, value)
+    @cython.locals(token=tuple, kind=int)
     cdef list _apply(self, list tokens)

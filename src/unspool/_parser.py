@@ -35,19 +35,30 @@ from ._tokenizer import (
     DEFAULT_MAX_BUFFER,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
-    T_BEGIN_OBJECT,
-    T_DOCUMENT,
-    T_END_ARRAY,
-    T_END_OBJECT,
-    T_KEY,
-    T_SCALAR,
-    T_STRING,
-    T_STRING_END,
-    T_STRING_PART,
-    T_STRING_START,
     Tokenizer,
     error_path,
 )
+
+try:  # the compiled build reads `cython.compiled` (and types from _parser.pxd)
+    import cython
+except ImportError:  # the pure-Python core runs without Cython installed
+    import types
+
+    cython = types.SimpleNamespace(compiled=False)
+
+if not cython.compiled:  # the compiled build cimports them as C constants (_parser.pxd)
+    from ._tokenizer import (
+        T_BEGIN_OBJECT,
+        T_DOCUMENT,
+        T_END_ARRAY,
+        T_END_OBJECT,
+        T_KEY,
+        T_SCALAR,
+        T_STRING,
+        T_STRING_END,
+        T_STRING_PART,
+        T_STRING_START,
+    )
 
 _PACK = 64  # string parts the parser holds before it joins them into one block
 
