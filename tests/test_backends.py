@@ -188,6 +188,9 @@ TOKEN_PIECES = [
     "[",
     "{",
     '"key"',
+    '"' + "k" * 300 + '"',  # a key or number past _SHORT_HELD: held in a TextBuffer
+    "9" * 300,
+    "-1." + "5" * 300,
     '"k\\u0041y"',
 ]
 

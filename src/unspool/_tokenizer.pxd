@@ -56,6 +56,9 @@ cpdef enum:
     N_START = 8
     N_BAD = 9
 
+cdef object _escaped_part(str text)  # a C call from feed's fast path
+cdef object _grown(object held, str piece)
+
 # The character loops that stand for the pure build's regexes (see the .py).
 @cython.locals(n=Py_ssize_t, c=Py_UCS4)
 cdef Py_ssize_t _string_stop(str text, Py_ssize_t i) noexcept
@@ -100,8 +103,8 @@ cdef class Tokenizer:
     cdef public Py_ssize_t consumed
     cdef public Py_ssize_t _token_start
     cdef public Py_ssize_t _string_len
-    cdef public TextBuffer _key
-    cdef public TextBuffer _number
+    cdef public object _key  # a str, or a TextBuffer once long
+    cdef public object _number
     cdef public int _number_state
     cdef public Py_ssize_t _lines
     cdef public Py_ssize_t _line_start

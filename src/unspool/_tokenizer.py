@@ -200,6 +200,22 @@ class TextBuffer:
         return blocks[0] if blocks else ""
 
 
+_SHORT_HELD = 256  # characters of a cut key or number held as a plain str (see _grown)
+
+
+def _grown(held: str | TextBuffer, piece: str) -> str | TextBuffer:
+    """``held``, the text so far of a key or number that chunk boundaries cut, with ``piece``
+    added.  A plain str while short: the usual key or number is cut once or twice, and a
+    concatenation costs less than a TextBuffer's method calls (and a join to read it); past
+    ``_SHORT_HELD`` characters a TextBuffer, so that no text is copied again and again."""
+    if type(held) is str:
+        if len(held) + len(piece) <= _SHORT_HELD:
+            return held + piece
+        held = TextBuffer(held)
+    held.append(piece)  # type: ignore[union-attr]
+    return held
+
+
 # The state after a prefix, by the last group it matched (None: '-' alone).
 _STATE_AFTER: dict[int | None, int] = {
     None: N_MINUS,
@@ -464,8 +480,9 @@ class Tokenizer:
         self.consumed = 0  # characters fed so far (during a feed: before the current chunk)
         self._token_start = 0  # absolute position where the open string/key/number began
         self._string_len = 0  # characters of the open string or key so far
-        self._key = TextBuffer()
-        self._number = TextBuffer()
+        # The text so far of a key or number cut by chunk boundaries (see _grown).
+        self._key: str | TextBuffer = ""
+        self._number: str | TextBuffer = ""
         self._number_state = N_START
         # Line and column bookkeeping: counts for everything before the current chunk.
         self._lines = 0
@@ -658,7 +675,7 @@ class Tokenizer:
                 if self._bad_utf8 is not None:
                     self._store_bad_utf8()
                 if state == S_IN_KEY:
-                    self._key.append(body)
+                    self._key = _grown(self._key, body)
                     return []
                 return [(T_STRING_PART, body)] if n else []
         self.last_text = chunk
@@ -695,7 +712,6 @@ class Tokenizer:
         the grammar position where it was found (the error paths above ask what was expected).
         """
         n = len(text)
-        append = tokens.append
         stack = self.stack
         state = self.state
         i = 0
@@ -730,12 +746,12 @@ class Tokenizer:
                             state = S_KEY
                             i += 1
                             continue
-                        append((T_KEY, m.group(1), base + m.start(1) - 1))
+                        tokens.append((T_KEY, m.group(1), base + m.start(1) - 1))
                         i = m.end()
                         state = S_VALUE
                     elif (c == "}" and stack[-1] == OBJECT) or (c == "]" and stack[-1] == ARRAY):
                         stack.pop()
-                        append((T_END_OBJECT if c == "}" else T_END_ARRAY, base + i))
+                        tokens.append((T_END_OBJECT if c == "}" else T_END_ARRAY, base + i))
                         state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                         i += 1
                     else:
@@ -819,7 +835,7 @@ class Tokenizer:
                 j = _number_run_end(text, i)
                 number_state = _number_state_at(N_START, text, i, j)
                 if (
-                    number_state in _COMPLETE_NUMBER
+                    number_state in (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)  # a C switch
                     and j < len(text)
                     and j - i <= self._short_number
                 ):
@@ -844,7 +860,7 @@ class Tokenizer:
                     self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                     return j
             return self._number_at(text, i, base, tokens)
-        if c in _LITERALS:
+        if c in "tfnNI":  # what begins a literal ('-' is a number's, above)
             word = _LITERALS[c]
             if c in "tfn" and text.startswith(word, i):  # true, false, null: whole
                 j = i + len(word)
@@ -886,7 +902,7 @@ class Tokenizer:
             # The number may go on in the next chunk.
             self._token_start = base + i
             run = text[i:]
-            self._number.reset(run)
+            self._number = run
             if n - i > self.max_buffer:
                 self._limit_buffer()
             if cython.compiled:  # a C loop instead of the regex
@@ -933,7 +949,7 @@ class Tokenizer:
                 tokens.append((T_KEY, body, self._token_start))
                 self.state = S_COLON
                 return i
-            self._key.reset(body)
+            self._key = body
             self.state = S_IN_KEY
             self._pending = text[i:]
             return len(text)
@@ -993,9 +1009,11 @@ class Tokenizer:
             return n
         if state == S_IN_KEY:
             body, i, closed = self._string_body(text, 0, base)
-            self._key.append(body)
+            key = self._key = _grown(self._key, body)
             if closed:
-                tokens.append((T_KEY, self._key.text(), self._token_start))
+                tokens.append(
+                    (T_KEY, key if isinstance(key, str) else key.text(), self._token_start)
+                )
                 self.state = S_COLON
                 return i
             self._pending = text[i:]
@@ -1007,8 +1025,8 @@ class Tokenizer:
                 m = _NUMBER_RUN.match(text)
                 j = m.end()  # type: ignore[union-attr]
             if j:
-                self._number.append(text[:j])
-                if self._number.length > self.max_buffer:
+                number = self._number = _grown(self._number, text[:j])
+                if (len(number) if isinstance(number, str) else number.length) > self.max_buffer:
                     self._limit_buffer()
                 self._more_number(text[:j])
             if j == n:
@@ -1025,10 +1043,11 @@ class Tokenizer:
 
     def _end_number(self, tokens: list[tuple[Any, ...]], end: int) -> None:
         """The number cut by chunk boundaries ended at ``end``: its state says if it is valid."""
-        run = self._number.text()
+        number = self._number
+        run = number if isinstance(number, str) else number.text()
         pos = self._token_start
         state = self._number_state
-        if state not in _COMPLETE_NUMBER:
+        if state not in (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS):
             self._fail("invalid_number", f"invalid number {run[:40]!r}", pos)
         tokens.append(self._number_token(run, state >= N_DOT, pos, end))
         self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
@@ -1175,7 +1194,8 @@ class Tokenizer:
         else:
             state = self._number_state = _number_state(self._number_state, run)
         if state == N_BAD:
-            text = self._number.text()
+            number = self._number
+            text = number if isinstance(number, str) else number.text()
             self._fail("invalid_number", f"invalid number {text[:40]!r}", self._token_start)
 
     def _literal(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
