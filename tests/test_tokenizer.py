@@ -15,13 +15,17 @@ from typing import Any
 import pytest
 from strategies import assert_same, check_invariants, feed_all, same
 
-from unspool import MISSING, Parser, ValueCompleted
+from unspool import MISSING, ParseError, Parser, ValueCompleted
 from unspool._tokenizer import (
+    HOLD_LINE,
+    T_BEGIN_ARRAY,
+    T_END_ARRAY,
     T_SCALAR,
     T_STRING,
     T_STRING_END,
     T_STRING_PART,
     T_STRING_START,
+    T_WHOLE,
     Tokenizer,
 )
 
@@ -221,6 +225,78 @@ def test_a_whole_document_deeper_than_max_depth_is_refused_on_every_python():
         else:
             with pytest.raises(LimitExceeded):
                 parser.close()
+
+
+# -- whole values at a depth (the Splitter's items): one token, or the tokens' own errors
+
+
+def test_whole_values_at_a_depth_are_one_token_each() -> None:
+    # Depth 1 asks for a root array's elements (an object's values are never whole).
+    tok = Tokenizer(whole_values=("", "{["))
+    tokens = tok.feed('[{"b": [1]}, [2, {}], 3]') + tok.close()
+    assert tokens == [
+        (T_BEGIN_ARRAY, 0),
+        (T_WHOLE, {"b": [1]}, 1, 11),
+        (T_WHOLE, [2, {}], 13, 20),
+        (T_SCALAR, 3, 22, 23),
+        (T_END_ARRAY, 23),
+    ]
+    tok = Tokenizer(whole_values=("", "{["))
+    assert T_WHOLE not in {t[0] for t in tok.feed('{"a": {"b": 1}}') + tok.close()}
+
+
+def test_a_held_value_waits_for_its_closing_bracket_then_is_one_token() -> None:
+    tok = Tokenizer(whole_values=("", "{["), hold_whole=1)
+    assert tok.feed('[1, {"a": ') == [(T_BEGIN_ARRAY, 0), (T_SCALAR, 1, 1, 2)]
+    assert (tok.consumed, tok.held()) == (4, 6)  # the held text is not read yet
+    assert tok.feed('"x}"') == []  # a '}' inside a string: scanned, not ended, held again
+    assert tok.feed(" ") == []
+    assert tok.feed("}, 2]") == [
+        (T_WHOLE, {"a": "x}"}, 4, 16),
+        (T_SCALAR, 2, 18, 19),
+        (T_END_ARRAY, 19),
+    ]
+    assert (tok.consumed, tok.held(), tok.last_text) == (20, 0, '{"a": "x}" }, 2]')
+    assert tok.close() == []
+
+
+BAD_HELD = [
+    '[{"a": 1 "b": 2}]',
+    '[{"a": NaN}, 1]',
+    '[{"a": [1,]}]',
+    '[{"a": "\x01"}]',
+    '[{"a":\n tru}]',
+    '[{"a": 1}, {"a": 1, "a": 2}, {"b": \n 1e}]',
+    "[[[[1]]], [[[[2]]]]]",  # max_depth=4 below
+    '[{"a": "\u00e9\ud83d"}, {"x": "' + "y" * 40 + '"}]',  # max_string=30 below
+    '[{"a": 1}\n, {"a" 2}]',
+    '[{"a": 1}',
+]
+
+
+@pytest.mark.parametrize("text", BAD_HELD)
+def test_held_values_give_the_tokens_errors_and_positions(text: str) -> None:
+    # Whatever the chunking, a tokenizer that holds and scans whole values ends like one that
+    # reads every token: the same error (kind, position, line, column) or the same end.
+    def run(chunks: list[str], whole: bool) -> Any:
+        options: dict[str, Any] = {"max_depth": 4, "max_string": 30, "multiple": True}
+        if whole:
+            options.update(whole_values=("", "{["), hold_whole=HOLD_LINE)
+        tok = Tokenizer(**options)
+        try:
+            for chunk in chunks:
+                tok.feed(chunk)
+            tok.close()
+        except ParseError as err:
+            return err.kind, err.pos, err.lineno, err.colno
+        return None
+
+    splits = [[text]] + [[text[:i], text[i:]] for i in range(1, len(text))]
+    splits.append(list(text))
+    reference = run([text], False)
+    assert reference is not None
+    for chunks in splits:
+        assert run(chunks, True) == reference, chunks
 
 
 # -- hostile sizes (issue 13): work linear in the input, memory about the size of what is held

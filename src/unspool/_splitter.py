@@ -9,20 +9,21 @@ pairs) and much faster than assembling values in Python.
 
 How it keeps its rules:
 
-Rule 1 (one grammar).  Every character of the stream is checked by the tokenizer, or -- on
-the fast path below -- by the C scanner under conditions that make it agree with the
-tokenizer exactly; nothing here decides what valid JSON is.
+Rule 1 (one grammar).  Every character of the stream is read by the tokenizer; nothing here
+decides what valid JSON is.  It asks for the items as whole values (``whole_values`` at the
+items' depth, ``hold_whole``): an item container that arrives whole is one ``T_WHOLE``
+token, the C scanner's value under the tokenizer's rules of agreement, and one that has not
+ended yet is held back by the tokenizer until a chunk brings its closing bracket.
 
 Rule 2 (timely).  An item is returned by the ``feed`` whose chunk holds its last character
 (for a number, the delimiter after it).
 
-Rule 3 (bounded memory).  Only the open item's text is kept (``_kept`` or ``_held``), plus
-at most ``_FLUSH_MAX`` characters of placeholders not yet fed; returned items and consumed
-text are dropped.  An open container item, like a number, is held up to ``max_buffer``
-characters (never fewer than ``max_string``, so that any string allowed fits in an item);
-a longer one raises ``LimitExceeded``, at the same position whatever the chunking.  The text
-of a bad NDJSON line being dropped is kept up to the same size for ``ItemError.raw`` and the
-log; past it, only counted.
+Rule 3 (bounded memory).  Only the open item's text is kept (``_kept``, or held back by the
+tokenizer); returned items and consumed text are dropped.  An open container item, like a
+number, is held up to ``max_buffer`` characters (never fewer than ``max_string``, so that any
+string allowed fits in an item); a longer one raises ``LimitExceeded``, at the same position
+whatever the chunking.  The text of a bad NDJSON line being dropped is kept up to the same
+size for ``ItemError.raw`` and the log; past it, only counted.
 
 Rule 4 (errors).  The first error is raised after every item before it was returned: when a
 feed completes items and then meets an error, it returns the items and the next call raises
@@ -31,21 +32,9 @@ number of the item it broke (or of the next item).  For NDJSON, ``on_error="skip
 ``"yield"`` drop the bad line and restart a fresh tokenizer at the next line, keeping
 positions absolute.
 
-Fast path (``str`` chunks only; bytes go through the tokenizer).  Between items, when the
-next item is an object or array, the splitter does not tokenize it: it holds its text and
-asks the C scanner for the whole item whenever a chunk brings the item's closing bracket.
-On success the item is returned and the tokenizer is later fed, in its place, a placeholder
-of the same length with the same newlines (``{`` spaces ``}``): so the tokenizer still
-checks every separator and the wrapper around the items, and its positions, lines and
-columns stay exact.  The scanner agrees with the tokenizer exactly when NaN and Infinity are
-refused as the tokenizer refuses them (``_scan_strict``) and the item is within the limits
-(``_fits``, checked before a result is used).  Anything else -- a scan that fails, a limit,
-more than ``_ATTEMPTS_MAX`` failed scans or ``_HOLD_MAX`` characters, or a line end in a
-document while bad NDJSON lines are dropped -- hands the held text to the tokenizer, which
-decides and reports errors as without the fast path.  One difference shows: an error inside
-a held item is found when a chunk brings a closing bracket (at the latest after
-``_HOLD_MAX`` characters, or at ``close()``) rather than by the chunk that holds it; items
-and errors are the same.
+A held item shows one difference: an error inside it is found when a chunk brings a closing
+bracket (at the latest after ``_HOLD_MAX`` characters, or at ``close()``) rather than by the
+chunk that holds it; items and errors are the same.  (Bytes streams are never held.)
 """
 
 from __future__ import annotations
@@ -66,10 +55,7 @@ from ._tokenizer import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
     E_VALUE,
-    S_AFTER_DOCUMENT,
-    S_COMMA_OR_CLOSE,
-    S_VALUE,
-    S_VALUE_OR_CLOSE,
+    HOLD_LINE,
     T_BEGIN_ARRAY,
     T_BEGIN_OBJECT,
     T_END_ARRAY,
@@ -87,7 +73,7 @@ from ._tokenizer import (
 # What the tokens of the token loop belong to (from M_SKIP up: only the depth counts).
 M_WRAPPER = 0  # no item is open: on the pointer's path, or between documents
 M_STRING = 1  # inside a string item that a chunk boundary cut; its text is kept in _kept
-M_SKIP = 2  # inside a value off the pointer's path (or a fast item's placeholder): depth only
+M_SKIP = 2  # inside a value off the pointer's path: depth only
 M_ITEM = 3  # inside an item container: depth only; its text is kept in _kept
 
 # The role of a wrapper container (one frame per open container on the pointer's path).
@@ -98,36 +84,14 @@ F_TARGET = 1  # the array whose elements are the items
 WILD = "*"  # a pointer segment that matches any key or index
 
 _ON_ERROR = ("raise", "skip", "yield")
-_KEYS_SHOWN = 10  # keys a "matched nothing" error names
-_HOLD_MAX = 1 << 16  # held characters beyond which an item goes through the tokenizer
-_ATTEMPTS_MAX = 16  # failed C scans of one held item before it goes through the tokenizer
-_STEP = 4096  # real feeds of big chunks are cut so that the fast path can take over
-_FLUSH_MAX = 4096  # pending masked characters beyond which the tokenizer is fed
-_HOLD_PACK = 256  # held characters joined into one piece at a time (see _Held)
-
-# Tokenizer states between items, where the fast path may take the next one.
-_ITEM_STATES = (S_VALUE, S_VALUE_OR_CLOSE, S_COMMA_OR_CLOSE)
-_DOCUMENT_STATES = (S_VALUE, S_AFTER_DOCUMENT)
+_SHOWN_KEYS = 10  # keys a "matched nothing" error names
 _BEGINS = (T_BEGIN_OBJECT, T_BEGIN_ARRAY)
 _ENDS = (T_END_OBJECT, T_END_ARRAY)
-_WS = re.compile(r"[ \t\r\n]*")
-_COMMA = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 _NON_WS = re.compile(r"[^ \t\r\n]")
-_CUT_TAIL = re.compile(r"[-+.\\0-9a-zA-Z]*")  # see _maybe_incomplete
-# What a failed scan may raise: ValueError covers NaN refused (_refuse) and int()'s limit.
-_SCAN_FAILED = (StopIteration, ValueError, RecursionError)
-
-
-def _refuse(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
 
 # The scanner that decodes completed, already checked item text (NaN allowed: if it is there,
-# the tokenizer accepted it), and the one the fast path checks with when NaN is refused.
+# the tokenizer accepted it).
 _scan_any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-_scan_strict = json.scanner.make_scanner(
-    json.JSONDecoder(parse_constant=_refuse)  # type: ignore[arg-type]
-)
 
 
 def _parse_pointer(at: str) -> tuple[list[str], list[int | None]]:
@@ -142,35 +106,6 @@ def _parse_pointer(at: str) -> tuple[list[str], list[int | None]]:
         canonical = key.isdigit() and key.isascii() and (key == "0" or key[0] != "0")
         indexes.append(int(key) if canonical else None)
     return keys, indexes
-
-
-_BLANKS = bytes(10 if b == 10 else 32 for b in range(256))  # bytes to spaces, but newlines
-
-
-def _blank(text: str) -> str:
-    """``text`` with every character but newlines a space (all in C: one byte per character,
-    '?' for those beyond Latin-1, then a byte table)."""
-    return text.encode("latin-1", "replace").translate(_BLANKS).decode("ascii")
-
-
-def _maybe_incomplete(exc: BaseException, text: str) -> bool:
-    """Could more text complete ``text``, on which a scan failed like this?
-
-    Only speed and how soon an error shows depend on the answer, never a result: a held item
-    is scanned again when more text brings its closing bracket, and one the scanner keeps
-    refusing goes through the tokenizer.  Yes when the scan ran into the end of the text: an
-    unterminated string, or a failure in a run of letters, digits and escape characters that
-    reaches the end (a cut number, literal or escape).
-    """
-    if isinstance(exc, StopIteration):
-        pos = exc.value
-    elif isinstance(exc, json.JSONDecodeError):
-        if exc.msg.startswith("Unterminated string"):
-            return True
-        pos = exc.pos
-    else:
-        return False
-    return len(text) - pos <= 12 and _CUT_TAIL.fullmatch(text, pos) is not None
 
 
 def _decode(raw: str) -> Any:
@@ -255,8 +190,8 @@ class _Pointer:
         if frame[1]:
             found = f"{where} is an array of {frame[2] + 1} items"
         elif frame[3]:
-            keys = ", ".join(map(repr, frame[3][:_KEYS_SHOWN]))
-            more = ", ..." if len(frame[3]) > _KEYS_SHOWN else ""
+            keys = ", ".join(map(repr, frame[3][:_SHOWN_KEYS]))
+            more = ", ..." if len(frame[3]) > _SHOWN_KEYS else ""
             found = f"{where} has keys {keys}{more}"
         else:
             found = f"{where} is an empty object"
@@ -318,58 +253,19 @@ class _Kept:
         return start, head[: base - start] + text
 
 
-class _Held:
-    """Fast path: the text of a container item not fed to the tokenizer yet, waiting for a
-    chunk with its closing bracket (``closer``), and the failed scans of it so far.
-
-    ``feed`` appends a chunk to ``parts`` itself while ``length`` stays within ``room`` (a
-    call per chunk was most of the cost of waiting); past it, ``pack`` joins the parts into
-    ``buffer`` -- so that small chunks cost about their size -- or refuses past _HOLD_MAX.
-    """
-
-    __slots__ = ("attempts", "buffer", "closer", "length", "parts", "room")
-
-    def __init__(self, text: str, closer: str, attempts: int) -> None:
-        self.parts = [text]
-        self.length = len(text)
-        self.room = min(_HOLD_MAX, self.length + _HOLD_PACK)
-        self.buffer = TextBuffer()
-        self.closer = closer
-        self.attempts = attempts
-
-    def pack(self, chunk: str) -> bool:
-        """Hold ``chunk`` too, past ``room``; False if the item would pass ``_HOLD_MAX``."""
-        n = self.length + len(chunk)
-        if n > _HOLD_MAX:
-            return False
-        self.buffer.append("".join(self.parts))
-        self.parts = [chunk]
-        self.length = n
-        self.room = min(_HOLD_MAX, n + _HOLD_PACK)
-        return True
-
-    def text(self, tail: str) -> str:
-        """All the text held, with ``tail`` after it."""
-        self.parts.append(tail)
-        self.buffer.append("".join(self.parts))
-        self.parts = []
-        return self.buffer.text()
-
-
 class _BadDocument:
     """Where a document the tokenizer refused began (absolute ``start``), the error's position
-    (``pos``, clamped to the text) and the stream's text from ``start`` on: ``text[first:]``
-    (what the tokenizer was fed) then ``rest`` (what it was not): what ``_LineRecovery``
-    needs to drop its line and go on.  (The text is not joined: it may be long.)"""
+    (``pos``, clamped to the text) and the stream's text from ``start`` on, ``text[first:]``:
+    what ``_LineRecovery`` needs to drop its line and go on.  (The text is not sliced: it may
+    be long.)"""
 
-    __slots__ = ("first", "pos", "rest", "start", "text")
+    __slots__ = ("first", "pos", "start", "text")
 
     def __init__(self, start: int, pos: int, text: str, first: int) -> None:
         self.start = start
         self.pos = pos
         self.text = text
         self.first = first
-        self.rest = ""
 
 
 class Splitter:
@@ -387,8 +283,7 @@ class Splitter:
     work.
 
     ``feed(chunk)`` takes ``str`` or UTF-8 ``bytes`` (split anywhere, never mixed) and returns
-    the items it completes, in order; ``close()`` returns the last ones.  (``str`` chunks take
-    a fast path -- see the module docstring -- that bytes do not.)  Items are plain
+    the items it completes, in order; ``close()`` returns the last ones.  Items are plain
     values equal to ``json.loads`` of their text.  With ``with_raw=True`` each item is instead
     a tuple ``(index, value, raw_text)`` (what a validating layer needs to report a bad item).
 
@@ -436,36 +331,43 @@ class Splitter:
             "max_string": max_string,
             "max_buffer": max_buffer,
         }
-        self._max_depth = max_depth if max_depth is not None else 1 << 62
-        # No string or number in an item shorter than this can break max_string / max_buffer.
-        self._max_item = min(max_string, max_buffer)
         # The most text an open item (or a dropped line) may hold (module docstring, rule 3).
         self._max_kept = max(max_string, max_buffer)
-        # Items up to this size are within every limit: n characters nest n / 2 deep at most,
-        # and the items' array is at most len(keys) + 1 deep.
-        depth_left = self._max_depth - len(self._pointer.keys) - 1
-        self._small = min(self._max_item, 2 * depth_left)
         # Bad NDJSON lines are dropped; not in model text (extract=True), where a line is not
         # known to be a whole document: there a syntax error raises, as inside an array.
         self._recover = on_error != "raise" and at is None and not extract
+        # The items as whole values: a root array's elements and the other documents (at=None),
+        # or the elements of the arrays at the pointer's depth.  Held back until they end
+        # (not across a line end where a bad line may be dropped; not in model text, where
+        # the front-end needs each document's end at once).
+        if at is None:
+            self._whole: tuple[str, ...] = ("{", "{[")
+        else:
+            self._whole = ("",) * (len(self._pointer.keys) + 1) + ("{[",)
+        self._options["whole_values"] = self._whole
+        self._options["whole_duplicates"] = True  # json.loads keeps the last, as _decode does
+        self._options["hold_whole"] = 0 if extract else HOLD_LINE if self._recover else 1
         self._with_raw = with_raw
         # Keep the text of a scalar item cut by a chunk boundary (for raw text and recovery).
         self._keep_scalars = with_raw or self._recover
-        self._scan = _scan_any if allow_nan else _scan_strict
         self._count = 0  # items returned or reported bad so far: the next item's index
         self._error: ParseError | None = None
-        self._fast = True  # str chunks may take the fast path (tests turn it off)
         self._bytes: bool | None = None  # is the stream bytes? (None until the first chunk)
+        # feed may go straight to the tokenizer: a str stream, no error, not closed, no
+        # front-end (extract=True) nor recovery wrapper (which has a feed of its own).
+        self._ready = False
+        self._front = extract or self._recover
+        # On that path, the item the tokenizer holds back (see feed).
+        self._held: Any = None
         self._restart(0, 0, 0)
         if self._recover:  # the recovery wraps this core: it takes feed and close
             lines = _LineRecovery(self, on_error == "yield")
             self.feed = lines.feed  # type: ignore[method-assign]
             self.close = lines.close  # type: ignore[method-assign]
         # extract=True: the front-end that finds the JSON in model text takes feed and close
-        # (see _extract); the fast path would read past the end of a document, so it is off.
+        # (see _extract).
         self._extract: Extractor | None = None
         if extract:
-            self._fast = False
             self._options["stop_after_document"] = True
             self._tok.stop_after_document = True
             self._extract = Extractor(self, lambda: self._tok, multiple=True, detach=False)
@@ -484,10 +386,15 @@ class Splitter:
         self._kept = _Kept()
         self._gap = 0  # end of the last token at item level (recovery looks after it)
         self._failure: _BadDocument | None = None  # the document an error broke (recovery)
-        self._held: _Held | None = None  # fast path: the open item's text, not yet fed
-        self._pending: list[str] = []  # fast path: masked text the tokenizer has not seen
-        self._pending_len = 0
-        self._pending_state = S_VALUE  # the tokenizer's state once it has seen _pending
+
+    @property
+    def _fast(self) -> bool:
+        """Are the items read as whole values (tests turn it off: all tokens, the reference)?"""
+        return bool(self._options["whole_values"])
+
+    @_fast.setter
+    def _fast(self, fast: bool) -> None:
+        self._options["whole_values"] = self._tok.whole_values = self._whole if fast else ()
 
     # -- input ------------------------------------------------------------------------------
 
@@ -495,33 +402,43 @@ class Splitter:
         """Split one more chunk; return the items it completes, in order."""
         held = self._held
         if held is not None and type(chunk) is str and held.closer not in chunk:
-            # Inside a held item, a chunk without its closing bracket cannot complete it.
+            # The tokenizer's feed hook for the item it holds back (see _Held; no line ends
+            # on this path), inlined: the call was most of the cost of a chunk inside an item.
             n = held.length + len(chunk)
             if n <= held.room:
                 held.parts.append(chunk)
                 held.length = n
                 return []
-            if held.pack(chunk):
-                return []
+        if self._ready and type(chunk) is str:  # the usual case first: see _ready
+            tok = self._tok
+            tokens = tok.feed(chunk)
+            self._held = tok._held
+            if not tokens and not tok.last_text:
+                return []  # the tokenizer holds it back (in an item not ended yet), or ""
+            out: list[Any] = []
+            try:
+                self._take(tokens, out)
+            except ParseError as err:
+                self._error = err
+                self._ready = False
+                self._held = None
+                if not out:
+                    raise
+            return out
         if self._error is not None:
             raise self._error
         if self._closed:
             raise ValueError("Splitter.feed() after close()")
         if self._extract is not None:
             return self._extract.feed(chunk)
-        out: list[Any] = []
+        out = []
         try:
-            if type(chunk) is str and self._bytes is False:
-                self._feed_text(chunk, out)
-            else:
+            if type(chunk) is not str or self._bytes is not False:
                 chunk = self._checked(chunk)
-                if type(chunk) is str:
-                    self._feed_text(chunk, out)
-                else:
-                    self._real(chunk, out)
+            self._real(chunk, out)
         except ParseError as err:
             self._error = err
-            self._held = None  # or the prologue above would take later chunks
+            self._ready = False
             if not out:
                 raise
         return out
@@ -532,6 +449,7 @@ class Splitter:
             chunk = str(chunk)  # a str subclass is text
         if type(chunk) is str and not self._bytes:
             self._bytes = False
+            self._ready = not self._front  # str chunks may go straight to the tokenizer
         elif isinstance(chunk, (bytes, bytearray, memoryview)) and self._bytes is not False:
             self._bytes = True
         elif isinstance(chunk, (str, bytes, bytearray, memoryview)):
@@ -551,6 +469,8 @@ class Splitter:
             return self._extract.close()
         out: list[Any] = []
         self._closed = True
+        self._ready = False
+        self._held = None
         try:
             self._close(out)
             msg = self._pointer.no_match()
@@ -565,57 +485,28 @@ class Splitter:
         return out
 
     def _close(self, out: list[Any]) -> None:
-        """Feed what is pending or held, then end the tokenizer's input."""
-        self._fast = False  # what is left goes through the tokenizer
-        if self._pending:
-            self._flush(out)
-        held = self._held
-        if held is not None:  # an unfinished item: the tokenizer says what is wrong
-            self._held = None
-            self._feed_text(held.text(""), out)
+        """End the tokenizer's input (what it held back first: its tokens say what is wrong)."""
         tok = self._tok
+        tokens = tok.release()
+        if tokens is not None:
+            self._take(tokens, out)
         tokens = tok.finish()
         where = tok.expecting()  # after a number item the end of input completed
         if tokens:  # a number item completed by the end of input
-            self._apply(tokens, "", tok.consumed, out, False)
+            self._apply(tokens, "", tok.consumed, out)
         if tok.error is not None:
             self._failed(tok.error, where, "", tok.consumed)
 
-    def _feed_text(self, text: str, out: list[Any]) -> None:
-        """Split ``text``: fast path between items, the tokenizer for the rest."""
-        i = k = 0
-        n = len(text)
-        fast = self._fast
-        try:
-            while i < n:
-                if fast and self._mode == M_WRAPPER:
-                    held = self._held
-                    attempts = 0
-                    if held is not None:  # the chunk may complete the held item: look again
-                        self._held = None
-                        text = held.text(text[i:] if i else text)
-                        i, n = 0, len(text)
-                        attempts = held.attempts
-                    i = self._locate(text, i, out, attempts)
-                    if i == n:
-                        break
-                k = self._real_end(text, i) if fast else n
-                self._real(text[i:k] if i or k < n else text, out)
-                i = k
-        except ParseError:
-            if self._failure is not None:  # recovery replays the text not fed yet too
-                self._failure.rest = text[k:]
-            raise
-
     def _real(self, piece: str | bytes, out: list[Any]) -> None:
         """Feed ``piece`` to the tokenizer and split its tokens."""
-        if self._pending:
-            self._flush(out)
+        self._take(self._tok.feed(piece), out)
+
+    def _take(self, tokens: list[tuple[Any, ...]], out: list[Any]) -> None:
+        """Split the tokens of the tokenizer's last feed (of its ``last_text``)."""
         tok = self._tok
-        tokens = tok.feed(piece)
         text = tok.last_text
         base = tok.consumed - len(text)
-        over = self._apply(tokens, text, base, out, False) if tokens else -1
+        over = self._apply(tokens, text, base, out) if tokens else -1
         if over < 0 and self._mode == M_ITEM and tok.consumed - self._start > self._max_kept:
             over = self._start + self._max_kept  # the open item is too long already
         err = tok.error
@@ -626,28 +517,6 @@ class Splitter:
             self._failed(err, tok.expecting(), text, base)
         self._keep(text, base)
 
-    def _real_end(self, text: str, i: int) -> int:
-        """Where the next real piece of a ``str`` chunk should end."""
-        n = len(text)
-        if n - i <= _STEP:
-            return n
-        if self._mode != M_ITEM:
-            return i + _STEP
-        # An item is open: find its end with the C scanner so that the fast path can take
-        # over right after it (the tokenizer still checks the item).
-        base = self._tok.consumed - i
-        kept = self._kept
-        try:
-            if self._start >= base:
-                return int(_scan_any(text, self._start - base)[1])
-            if kept.buffer.length > 4 * (n - i):
-                return n  # scanning the kept head would cost more than it saves
-            head = kept.buffer.text()
-            end = int(_scan_any(head + text[i:], self._start - kept.start)[1])
-            return i + end - len(head)
-        except _SCAN_FAILED:
-            return n
-
     # -- tokens -----------------------------------------------------------------------------
 
     def _apply(
@@ -656,11 +525,9 @@ class Splitter:
         text: str,
         base: int,
         out: list[Any],
-        masked: bool,
     ) -> int:
         """Walk tokens; ``text`` is the chunk they came from, starting at position ``base``.
 
-        ``masked``: the text is the fast path's, where every container item is a placeholder.
         Returns -1, or where an item longer than ``_max_kept`` passed it (and stops there).
         Inside an item or a skipped value only the depth counts; ``_wrapper_token`` takes
         the tokens between items.
@@ -687,15 +554,13 @@ class Splitter:
                     mode = M_WRAPPER
                     self._emit_text(token[2], text, base, out)
             else:
-                mode = self._wrapper_token(token, text, base, out, masked)
+                mode = self._wrapper_token(token, text, base, out)
                 depth = 1  # counts only if the token began a container (M_SKIP, M_ITEM)
         self._mode = mode
         self._depth = depth
         return -1
 
-    def _wrapper_token(
-        self, token: tuple[Any, ...], text: str, base: int, out: list[Any], masked: bool
-    ) -> int:
+    def _wrapper_token(self, token: tuple[Any, ...], text: str, base: int, out: list[Any]) -> int:
         """A token while no item is open; returns the mode to go on in."""
         kind = token[0]
         frames = self._frames
@@ -703,7 +568,7 @@ class Splitter:
         if kind == T_KEY:
             frame = frames[-1]
             frame[2] = token[1]
-            if not pointer.matched and len(frame[3]) <= _KEYS_SHOWN:
+            if not pointer.matched and len(frame[3]) <= _SHOWN_KEYS:
                 frame[3].append(token[1])  # for the error if nothing matches
             return M_WRAPPER
         if kind in _ENDS:
@@ -726,18 +591,17 @@ class Splitter:
         if not item:
             if container:
                 return self._enter(kind, token[1])
+            # (A whole value is an item: the tokenizer reads whole only the items' depth.)
             if not pointer.matched and pointer.on_path(frames):
                 pointer.note_scalar(token, len(frames))
             return M_WRAPPER
         if container:
-            if masked:
-                return M_SKIP  # a placeholder: the fast path returned the item
             self._start = token[1]
             return M_ITEM
         if kind == T_STRING_START:
             self._start = token[2]
             return M_STRING
-        # T_SCALAR, T_STRING: complete already
+        # T_SCALAR, T_STRING, T_WHOLE: complete already
         end = token[3]
         raw = self._kept.take(token[2], end, text, base) if self._with_raw else ""
         self._emit(token[1], raw, out)
@@ -795,114 +659,6 @@ class Splitter:
                 kept.buffer = TextBuffer()
             return
         kept.keep(start, text, base)
-
-    # -- the fast path ----------------------------------------------------------------------
-
-    def _locate(self, text: str, i: int, out: list[Any], attempts: int) -> int:
-        """Between items: take the container items in ``text[i:]`` with the C scanner, and
-        hold the text of one that has not ended yet (``attempts``: failed scans of the item
-        at ``text[i]`` while it was held already).
-
-        Returns how far ``text`` was consumed: the tokenizer reads on from there.  What it
-        must see of the consumed text -- the separators, a placeholder per item -- waits in
-        ``_pending`` until a real feed (or ``_FLUSH_MAX`` characters) needs it.
-        """
-        state = self._pending_state if self._pending else self._tok.state
-        frames = self._frames
-        if frames:
-            if frames[-1][0] != F_TARGET or state not in _ITEM_STATES:
-                return i
-            after = S_COMMA_OR_CLOSE  # the state after an item
-        elif self._pointer.auto and state in _DOCUMENT_STATES:
-            after = S_AFTER_DOCUMENT
-        else:
-            return i
-        top = not frames
-        n = len(text)
-        start = i
-        append = self._pending.append
-        scan = self._scan
-        small = self._small
-        with_raw = self._with_raw
-        count = self._count
-        while True:
-            # The separators before the next item go to the tokenizer, which checks them.
-            if state == S_COMMA_OR_CLOSE:
-                m = _COMMA.match(text, i)
-                if m is not None:
-                    state = S_VALUE
-                    j = m.end()
-                else:
-                    j = _WS.match(text, i).end()  # type: ignore[union-attr]
-            else:
-                j = _WS.match(text, i).end()  # type: ignore[union-attr]
-            if j > i:
-                append(text[i:j])
-                i = j
-            if j == n or state == S_COMMA_OR_CLOSE:
-                break  # the end of the chunk, or no comma: ']' (or an error) is the tokenizer's
-            c = text[j]
-            if c != "{" and (c != "[" or top):
-                break  # not a container item: the tokenizer reads it
-            closer = "}" if c == "{" else "]"
-            e = 0
-            if text.find(closer, j) >= 0:
-                try:
-                    value, e = scan(text, j)
-                except _SCAN_FAILED as exc:
-                    attempts += 1  # each costs a scan of all the item's text so far
-                    if attempts >= _ATTEMPTS_MAX or not _maybe_incomplete(exc, text):
-                        break  # the tokenizer will say what is wrong
-            if not e:  # hold it until a chunk brings a closing bracket
-                if n - j > _HOLD_MAX or (
-                    # A line end in a held document may end a bad line: the tokenizer must
-                    # see it now, or the items of the lines after it would wait.
-                    top and self._recover and text.find("\n", j) >= 0
-                ):
-                    break
-                self._held = _Held(text[j:], closer, attempts)
-                break
-            if e - j > small and not self._fits(text, j, e):
-                break  # the tokenizer may refuse it: let it decide
-            # Its placeholder: an empty container as long, with its newlines where they were.
-            if text.find("\n", j, e) < 0:
-                append(c + " " * (e - j - 2) + closer)
-            else:
-                append(c + _blank(text[j + 1 : e - 1]) + closer)
-            out.append((count, value, text[j:e]) if with_raw else value)
-            count += 1
-            attempts = 0
-            i = e
-            state = after
-        self._count = count
-        self._pending_state = state
-        self._pending_len += i - start
-        if self._pending_len > _FLUSH_MAX:
-            self._flush(out)
-        return i if self._held is None else n
-
-    def _fits(self, s: str, j: int, e: int) -> bool:
-        """Would the tokenizer accept the item ``s[j:e]`` under its limits, as the scanner did?
-
-        An item no longer than the limits cannot hold a longer string or number, and one
-        of n characters cannot nest more than n / 2 deep.
-        """
-        if e - j > self._max_item:
-            return False
-        room = self._max_depth - len(self._tok.stack)
-        return e - j <= 2 * room or s.count("{", j, e) + s.count("[", j, e) <= room
-
-    def _flush(self, out: list[Any]) -> None:
-        """Feed the tokenizer the pending separators and placeholders (all checked already)."""
-        tok = self._tok
-        masked = "".join(self._pending)
-        self._pending = []
-        self._pending_len = 0
-        tokens = tok.feed(masked)
-        if tokens:
-            self._apply(tokens, masked, tok.consumed - len(masked), out, True)
-        if tok.error is not None:
-            raise tok.error  # unreachable unless the scanner and the tokenizer disagree
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -1019,22 +775,6 @@ class _LineRecovery:
     def feed(self, chunk: str | bytes) -> list[Any]:
         """``Splitter.feed`` with bad lines dropped."""
         core = self._core
-        held = core._held
-        if (
-            held is not None
-            and type(chunk) is str
-            and held.closer not in chunk
-            and ("\n" not in chunk or core._frames)
-        ):
-            # As in Splitter.feed, and a held document meets every line end at once (one may
-            # end a bad line, which must not hold up the lines after it), but in a root array.
-            n = held.length + len(chunk)
-            if n <= held.room:
-                held.parts.append(chunk)
-                held.length = n
-                return []
-            if held.pack(chunk):
-                return []
         if core._error is not None:
             raise core._error
         if core._closed:
@@ -1049,7 +789,6 @@ class _LineRecovery:
                 self._feed_bytes(chunk, out)
         except ParseError as err:
             core._error = err
-            core._held = None  # or the prologue above would take later chunks
             if not out:
                 raise
         return out
@@ -1085,10 +824,7 @@ class _LineRecovery:
                 text = self._discarding(text, out, encode)
                 continue
             try:
-                if encode:
-                    core._real(text.encode(), out)
-                else:
-                    core._feed_text(text, out)
+                core._real(text.encode() if encode else text, out)
                 return
             except ParseError as err:
                 text = self._recover(err, out)
@@ -1107,7 +843,7 @@ class _LineRecovery:
             head = text[first : first + bad.pos - bad.start]
             discard.byte_at = err.byte_pos - len(head.encode())
         self._discard = discard
-        return self._discarding(text, out, encode, first) + bad.rest
+        return self._discarding(text, out, encode, first)
 
     def _discarding(self, text: str, out: list[Any], encode: bool, i: int = 0) -> str:
         """Drop the bad line's text in ``text[i:]``; return the text after its line end."""

@@ -25,7 +25,8 @@ cpdef enum:
     T_STRING_START = 7
     T_STRING_PART = 8
     T_STRING_END = 9
-    T_DOCUMENT = 10
+    T_WHOLE = 10
+    T_DOCUMENT = 10  # the Parser's name for T_WHOLE
 
 cpdef enum:
     S_VALUE = 0
@@ -88,6 +89,10 @@ cdef class Tokenizer:
     cdef public bint multiple
     cdef public bint stop_after_document
     cdef public bint scan_documents
+    cdef public tuple whole_values
+    cdef public int hold_whole
+    cdef public object _held
+    cdef public Py_ssize_t _attempts
     cdef public bint allow_nan
     cdef public object max_depth
     cdef public object max_string
@@ -133,7 +138,9 @@ cdef class Tokenizer:
     cdef Py_ssize_t _number_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(c=Py_UCS4, j=Py_ssize_t)
     cdef Py_ssize_t _key_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
-    cdef Py_ssize_t _scan_document(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
+    @cython.locals(attempts=Py_ssize_t)
+    cdef Py_ssize_t _whole(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
+    cdef _unhold(self, chunk)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)

@@ -29,8 +29,25 @@ counts kept per chunk.
 Speed: string bodies, whitespace and digit runs are jumped over with compiled regexes and
 slicing; a chunk wholly inside a string or key takes a single ``search``, a whitespace-only
 chunk a single ``strip``.  The stdlib's C JSON scanner, set up to decide exactly as these
-rules do, decodes string pieces with escapes and (``scan_documents=True``) top-level
-documents that arrive whole; wherever it might disagree, the tokens decide.
+rules do, decodes string pieces with escapes and whole values (below); wherever it might
+disagree, the tokens decide.
+
+Whole values (``whole_values``, ``scan_documents``).  A consumer that wants the values at a
+depth as values, not as tokens (the Parser its documents, the Splitter its items), names the
+depth: a container that begins there and ends in the text at hand is read by the C scanner
+and emitted as one ``T_WHOLE`` token, with the state after it as if its tokens had been
+read.  The scanner agrees with the tokens where it is used: NaN only if allowed, no
+duplicate keys unless the consumer does not care (``whole_duplicates``: json.loads keeps the
+last, as a consumer of the tokens would), no string or number longer than the limits (the
+value is no longer than ``min(max_string, max_buffer)``), no nesting past ``max_depth``
+(measured when the value has more brackets than the depth left); anything it refuses is
+read as tokens, which decide.  With ``hold_whole`` such a value that has not ended yet is
+held back -- its text not read, ``consumed`` not advanced -- until a chunk brings its closing
+bracket (then it is scanned again with all the held text as one chunk) or the hold can no
+longer pay (a scan that did not fail at the end of the text, ``_ATTEMPTS_MAX`` failed scans,
+``_HOLD_MAX`` characters, ``release()``): then the held text is read as tokens.  So errors
+and positions are those of the tokens; only when an error inside a held value shows moves
+(to the chunk with a closing bracket, or ``release()``).
 """
 
 from __future__ import annotations
@@ -64,7 +81,8 @@ if not cython.compiled:  # the compiled build has these as C constants (cpdef en
     T_STRING_START = 7  # (T_STRING_START, text, pos)  a string value began; text so far
     T_STRING_PART = 8  # (T_STRING_PART, text)  more characters of the open string value
     T_STRING_END = 9  # (T_STRING_END, text, end)  the last characters; end is exclusive
-    T_DOCUMENT = 10  # (T_DOCUMENT, value, pos, end)  a whole top-level value read in one go
+    T_WHOLE = 10  # (T_WHOLE, value, pos, end)  a whole value at a whole_values depth, in one go
+    T_DOCUMENT = T_WHOLE  # the Parser's name: its whole values are documents
 
 # Grammar positions between tokens.
 if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
@@ -157,6 +175,14 @@ DEFAULT_MAX_STRING = 1 << 24  # characters in one string or key
 DEFAULT_MAX_BUFFER = 1 << 24  # characters of one number (held back until it is complete)
 
 _PACK = 64  # pieces a TextBuffer holds before it joins them into one block
+
+# Holding whole values (hold_whole, see the module docstring).
+HOLD_LINE = 2  # hold_whole=HOLD_LINE: a document is not held past a line end (NDJSON recovery)
+_HOLD_MAX = 1 << 16  # held characters beyond which a value is read as tokens
+_ATTEMPTS_MAX = 16  # failed scans of one held value before it is read as tokens
+_HOLD_PACK = 256  # held characters joined into one piece at a time (see _Held)
+_CUT_TAIL = re.compile(r"[-+.\\0-9a-zA-Z]*")  # see _maybe_incomplete
+_SCAN_FAILED = (StopIteration, ValueError, RecursionError)  # ValueError: NaN, duplicates, int()
 
 
 class TextBuffer:
@@ -253,12 +279,79 @@ def _refuse_nan(name: str) -> Any:
 
 
 # The stubs type make_scanner's argument as a scanner; it takes the decoder's settings.
-_scan_with_nan = json.scanner.make_scanner(
-    json.JSONDecoder(object_pairs_hook=_unique_keys)  # type: ignore[arg-type]
+# By allow_nan, then by whole_duplicates (the pairs hook costs ~15% of a scan).
+_SCANNERS = (
+    (
+        json.scanner.make_scanner(
+            json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_nan)  # type: ignore[arg-type]
+        ),
+        json.scanner.make_scanner(json.JSONDecoder(parse_constant=_refuse_nan)),  # type: ignore[arg-type]
+    ),
+    (
+        json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=_unique_keys)),  # type: ignore[arg-type]
+        json.scanner.make_scanner(json.JSONDecoder()),  # type: ignore[arg-type]
+    ),
 )
-_scan_without_nan = json.scanner.make_scanner(
-    json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_nan)  # type: ignore[arg-type]
-)
+
+
+def _maybe_incomplete(exc: BaseException, text: str) -> bool:
+    """Could more text complete ``text``, on which a scan failed like this?
+
+    Only speed and when an error shows depend on the answer, never a result: a held value is
+    scanned again when more text brings a closing bracket, and one the scanner keeps refusing
+    is read as tokens.  Yes when the scan ran into the end of the text: an unterminated
+    string, or a failure in a run of letters, digits and escape characters that reaches the
+    end (a cut number, literal or escape).
+    """
+    if isinstance(exc, StopIteration):
+        pos = exc.value
+    elif isinstance(exc, json.JSONDecodeError):
+        if exc.msg.startswith("Unterminated string"):
+            return True
+        pos = exc.pos
+    else:
+        return False
+    return len(text) - pos <= 12 and _CUT_TAIL.fullmatch(text, pos) is not None
+
+
+class _Held:
+    """A whole value's text held back until it may have ended (``hold_whole``).
+
+    ``feed`` appends a chunk to ``parts`` itself while it holds neither ``closer`` (whose
+    arrival makes a scan worth it) nor ``newline`` (a line end that must not be held; else the
+    closer again) and ``length`` stays within ``room``; past it, ``pack`` joins the parts into
+    ``buffer`` -- so that small chunks cost about their size -- or refuses past ``limit``.
+    """
+
+    __slots__ = ("attempts", "buffer", "closer", "length", "limit", "newline", "parts", "room")
+
+    def __init__(self, text: str, closer: str, newline: str, limit: int, attempts: int) -> None:
+        self.parts = [text]
+        self.length = len(text)
+        self.limit = limit
+        self.room = min(limit, self.length + _HOLD_PACK)
+        self.buffer = TextBuffer()
+        self.closer = closer
+        self.newline = newline
+        self.attempts = attempts
+
+    def pack(self, chunk: str) -> bool:
+        """Hold ``chunk`` too, past ``room``; False if the value would pass ``limit``."""
+        n = self.length + len(chunk)
+        if n > self.limit:
+            return False
+        self.buffer.append("".join(self.parts))
+        self.parts = [chunk]
+        self.length = n
+        self.room = min(self.limit, n + _HOLD_PACK)
+        return True
+
+    def text(self, tail: str) -> str:
+        """All the text held, with ``tail`` after it."""
+        self.parts.append(tail)
+        self.buffer.append("".join(self.parts))
+        self.parts = []
+        return self.buffer.text()
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -410,15 +503,24 @@ class Tokenizer:
     whitespace (NDJSON, ``{..}{..}``).  ``allow_nan=True`` accepts ``NaN``, ``Infinity`` and
     ``-Infinity`` as ``json.loads`` does.  ``max_depth=None`` lifts the nesting limit; the
     tokenizer never recurses, so depth costs only memory.
+
+    Whole values (module docstring): ``whole_values[d]`` holds the opening brackets (``"{["``,
+    ``"{"`` or ``""``) of the containers read whole at depth ``d`` -- documents at 0, an
+    array's elements deeper (an object's values never); ``scan_documents=True`` is
+    ``whole_values=("{[",)``.  ``whole_duplicates=True``: whole values may have duplicate
+    keys (the last one kept).  ``hold_whole=True`` (or ``HOLD_LINE``) holds one that has not
+    ended yet.
     """
 
     # Slots: past 30 attributes an instance's __dict__ stops sharing its keys and every
     # attribute read in the loop takes CPython's slower path (+7% instructions at 4
     # characters a chunk).  Slots are also smaller.
     __slots__ = (
+        "_attempts",
         "_bad_utf8",
         "_bytes_done",
         "_decoder",
+        "_held",
         "_key",
         "_last_line_start",
         "_line_start",
@@ -436,6 +538,7 @@ class Tokenizer:
         "consumed",
         "documents",
         "error",
+        "hold_whole",
         "last_text",
         "max_buffer",
         "max_depth",
@@ -446,6 +549,7 @@ class Tokenizer:
         "state",
         "stop_after_document",
         "strip_bom",
+        "whole_values",
     )
 
     def __init__(
@@ -458,11 +562,18 @@ class Tokenizer:
         max_buffer: int = DEFAULT_MAX_BUFFER,
         scan_documents: bool = False,
         stop_after_document: bool = False,
+        whole_values: tuple[str, ...] = (),
+        whole_duplicates: bool = False,
+        hold_whole: int = 0,
     ) -> None:
         self.multiple = multiple
         # The front-end hook (see ``skip``): return at the first character after a document.
         self.stop_after_document = stop_after_document
         self.scan_documents = scan_documents
+        self.whole_values = ("{[",) if scan_documents else whole_values
+        self.hold_whole = hold_whole
+        self._held: _Held | None = None  # the held whole value (hold_whole)
+        self._attempts = 0  # failed scans of the value at the start of the held text
         self.allow_nan = allow_nan
         self.max_depth = max_depth if max_depth is not None else 1 << 62
         self.max_string = max_string
@@ -471,7 +582,7 @@ class Tokenizer:
         self._short_number = min(18, max_buffer)
         # The C scanner's strings and numbers cannot be longer than the text it reads.
         self._scan_max = min(max_string, max_buffer)
-        self._scan = _scan_with_nan if allow_nan else _scan_without_nan
+        self._scan = _SCANNERS[allow_nan][whole_duplicates]
         self.error: ParseError | None = None
         self.stack: list[int] = []  # OBJECT / ARRAY per open container
         self.state = S_VALUE
@@ -509,8 +620,11 @@ class Tokenizer:
         the tokens completed by the end (a number that ends the text) are returned first."""
         if self.error is not None:
             raise self.error
+        held = self.release()
+        if held is not None and self.error is not None:
+            return held
         self.last_text = ""
-        tokens: list[tuple[Any, ...]] = []
+        tokens: list[tuple[Any, ...]] = held or []
         if self._decoder is not None:
             try:
                 self._decoder.decode(b"", final=True)
@@ -563,7 +677,7 @@ class Tokenizer:
 
     def skip(self, text: str) -> None:
         """Count ``text`` as read but not JSON (a front-end skipped it); see the hook above."""
-        if self._pending or self.stack or self.state >= S_IN_STRING:
+        if self._pending or self.stack or self.state >= S_IN_STRING or self._held is not None:
             raise RuntimeError("Tokenizer.skip() is only allowed between documents")
         newlines = text.count("\n")
         if newlines:
@@ -595,6 +709,45 @@ class Tokenizer:
         """Nothing is open: a top-level value may begin (or the last one is complete)."""
         return not self.stack and (self.state == S_VALUE or self.state == S_AFTER_DOCUMENT)
 
+    # -- whole values held back (hold_whole; see the module docstring) ----------------------
+
+    def held(self) -> int:
+        """Characters of a whole value held back (not read, not in ``consumed`` yet)."""
+        return self._held.length if self._held is not None else 0
+
+    def release(self) -> list[tuple[Any, ...]] | None:
+        """The input ends: read the held value's text as tokens now, and hold no more.
+
+        Returns None if nothing was held; else the tokens, with ``last_text`` the held text
+        (like a ``feed`` of it).  ``finish()`` does this first.
+        """
+        self.hold_whole = 0
+        held = self._held
+        if held is None:
+            return None
+        self._held = None
+        self._attempts = _ATTEMPTS_MAX  # it did not end: no scan
+        return self.feed(held.text(""))
+
+    def _unhold(self, chunk: Any) -> str | None:
+        """A chunk that ``feed``'s hook did not simply hold: None if it is held too (it cannot
+        end the value), else all the held text with ``chunk`` after it, to read as one
+        chunk."""
+        held = self._held
+        assert held is not None
+        if not isinstance(chunk, str):
+            raise TypeError("cannot mix bytes and str chunks in one stream")
+        if held.closer not in chunk and held.newline not in chunk:
+            if held.pack(chunk):
+                self.last_text = ""
+                return None
+            held.attempts = _ATTEMPTS_MAX  # too long to scan: read it as tokens
+        elif held.newline != held.closer and held.newline in chunk:
+            held.attempts = _ATTEMPTS_MAX  # a line end: read it as tokens now
+        self._held = None
+        self._attempts = held.attempts
+        return held.text(chunk)
+
     def _decode(self, chunk: Any) -> str:
         """Decode a bytes chunk incrementally (a split UTF-8 sequence waits for its rest).
 
@@ -612,7 +765,7 @@ class Tokenizer:
             )
         decoder = self._decoder
         if decoder is None:
-            if self.consumed:
+            if self.consumed or self._held is not None:
                 raise TypeError("cannot mix bytes and str chunks in one stream")
             decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
         held = decoder.getstate()[0]
@@ -643,6 +796,22 @@ class Tokenizer:
         On bad input the tokens before the error are returned and ``error`` is set; the next
         call raises it.
         """
+        held = self._held
+        if held is not None:  # hook: a whole value is held back (see _Held; never an error)
+            if (
+                type(data) is str
+                and held.closer not in data
+                and held.newline not in data
+                and held.length + len(data) <= held.room
+            ):
+                held.parts.append(data)
+                held.length += len(data)
+                self.last_text = ""
+                return []
+            whole = self._unhold(data)
+            if whole is None:
+                return []
+            data = whole
         if self.error is not None:
             raise self.error
         chunk = data if type(data) is str and self._decoder is None else self._decode(data)
@@ -710,6 +879,7 @@ class Tokenizer:
         read here, values and keys by ``_value`` and ``_key``.  An error (ParseError, stored in
         ``error`` by ``_fail``) ends the loop; the tokens before it stand, and ``state`` keeps
         the grammar position where it was found (the error paths above ask what was expected).
+        A whole value held back (``hold_whole``) ends the chunk too: its index is returned.
         """
         n = len(text)
         stack = self.stack
@@ -758,6 +928,9 @@ class Tokenizer:
                         self._expected_comma(text, i, base)
                 elif state <= S_VALUE_OR_CLOSE:
                     i = self._value(text, i, base, tokens, state)
+                    if i < 0:  # hook: a whole value held back from -2 - i (see _whole)
+                        stop = -2 - i
+                        break
                     state = self.state
                 elif state == S_COLON:
                     if c != ":":
@@ -793,7 +966,8 @@ class Tokenizer:
         """Read the value that begins at ``text[i]`` (``state`` is S_VALUE or
         S_VALUE_OR_CLOSE); set ``state`` after it and return the index where the loop goes on.
 
-        On an error ``state`` is left as it was: the value was expected here.
+        On an error ``state`` is left as it was: the value was expected here.  A whole value
+        held back returns ``-2 - i`` (see ``_whole``).
         """
         stack = self.stack
         c = text[i]
@@ -814,10 +988,11 @@ class Tokenizer:
             self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
             return j + 1
         if c == "{" or c == "[":
-            if not stack and self.scan_documents:
-                j = self._scan_document(text, i, base, tokens)
+            depth = len(stack)
+            whole = self.whole_values
+            if depth < len(whole) and c in whole[depth] and (not depth or stack[-1] == ARRAY):
+                j = self._whole(text, i, base, tokens)  # hook: whole values
                 if j:
-                    self.state = S_AFTER_DOCUMENT
                     return j
             if len(stack) >= self.max_depth:
                 self._limit_depth(base + i)
@@ -967,27 +1142,53 @@ class Tokenizer:
         )
         return 0  # unreachable: _fail raises
 
-    def _scan_document(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
-        """Read the whole document that begins at ``text[i]`` with the stdlib's C scanner.
+    def _whole(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
+        """Read the container at ``text[i]`` (at a ``whole_values`` depth) with the C scanner.
 
-        Returns the index after it, or 0 when it does not end in ``text`` or anything about
-        it needs the tokenizer (which then reads it as usual).  The scanner decides exactly
-        as the tokenizer would: it refuses NaN unless allowed, refuses duplicate keys (so
-        that their events stay those of the tokens), its strings and numbers are no longer
-        than the text, and a document with more brackets than ``max_depth`` has its depth
-        measured.  A document that does not end in ``text`` costs one failed scan per feed
-        at most: documents follow each other, so the rest of the text is inside that one.
+        Returns the index after it (a ``T_WHOLE`` token emitted, ``state`` set), 0 when it
+        is to be read as tokens, or ``-2 - i`` when it is held back (``hold_whole``: it has
+        not ended in ``text``, and may still pass the scanner).  The rules of agreement are
+        the module docstring's.  Without a hold, a value that does not end in ``text`` costs
+        a scan only if its closing bracket is there (values follow each other: the rest of
+        the text is inside it).
         """
-        if len(text) - i > self._scan_max:
-            return 0
-        try:
-            value, end = self._scan(text, i)
-        except (ValueError, StopIteration, RecursionError):
-            return 0
-        brackets = text.count("[", i, end) + text.count("{", i, end)  # a bound on the depth
-        if brackets > self.max_depth and _deeper_than(value, self.max_depth):
-            return 0
-        tokens.append((T_DOCUMENT, value, base + i, base + end))
+        attempts = self._attempts
+        self._attempts = 0
+        if attempts >= _ATTEMPTS_MAX:
+            return 0  # the held text is read as tokens
+        closer = "}" if text[i] == "{" else "]"
+        end = 0
+        if text.find(closer, i + 1) >= 0:
+            try:
+                value, end = self._scan(text, i)
+            except _SCAN_FAILED as exc:
+                attempts += 1  # each costs a scan of all the value's text so far
+                if not self.hold_whole or not _maybe_incomplete(exc, text):
+                    return 0
+        if not end:
+            hold = self.hold_whole
+            limit = min(_HOLD_MAX, self._scan_max)
+            if (
+                not hold
+                or self._decoder is not None  # bytes: a held text would need its bytes too
+                or len(text) - i > limit
+                or (hold == HOLD_LINE and not self.stack and text.find("\n", i) >= 0)
+            ):
+                return 0
+            line = hold == HOLD_LINE and not self.stack
+            self._held = _Held(text[i:], closer, "\n" if line else closer, limit, attempts)
+            if not self.stack:
+                self.documents -= 1  # counted again when it is read
+            return -2 - i
+        if end - i > self._scan_max:
+            return 0  # a string or number in it may be longer than the limits
+        room = self.max_depth - len(self.stack)  # the depth it may nest to
+        if end - i > 2 * room:  # n characters nest at most n / 2 deep
+            brackets = text.count("[", i, end) + text.count("{", i, end)
+            if brackets > room and _deeper_than(value, room):
+                return 0
+        tokens.append((T_WHOLE, value, base + i, base + end))
+        self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
         return end
 
     # -- tokens cut by a chunk boundary -----------------------------------------------------
