@@ -30,7 +30,7 @@ cdef class Parser:
     cdef public list _containers
     cdef public list _path
     cdef public list _paths  # the event paths of the open containers (issue 11's events work)
-    cdef public Py_ssize_t _document
+    cdef public object _document  # an int, passed to every event (no boxing per event)
     cdef public object _error
     cdef public bint _changed
     cdef public list _string_parts

@@ -208,9 +208,10 @@ class Parser:
             if self._string_stale and len(parts) > _PACK:  # (read every chunk: no count)
                 self._pack_string()
             self._string_stale = self._changed = True
-            events: list[Event] = []
-            if self._events:
-                events.append(delta(self._string_path, text, self._document, None))
+            if self._events:  # one event: built as a list of one (no append, no resize)
+                events: list[Event] = [delta(self._string_path, text, self._document, None)]
+            else:
+                events = []
         elif tokens:
             events = self._apply(tokens)
         else:
