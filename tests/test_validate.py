@@ -49,7 +49,7 @@ from typing_extensions import TypedDict
 
 import unspool
 from unspool import IncompleteJSONError, Partial, ValidationError, completed
-from unspool._validate import PartialBuilder
+from unspool._validate import PartialBuilder, empty_partial
 
 # -- models ------------------------------------------------------------------------------------
 
@@ -253,6 +253,25 @@ def test_partial_class_mirrors_the_model():
     empty = cls()
     assert empty.title is None and completed(empty) == frozenset()
     assert not cls.model_config.get("frozen")  # live: updated in place while streaming
+
+
+def test_an_empty_partial_is_what_model_construct_makes():
+    # The builder makes its partials without model_construct's loop over the fields: the
+    # instance must be the same, down to pydantic's own state (fresh, not shared, sets).
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    for model in (Doc, Author, Section, Point):
+        cls = Partial[model]
+        fast, slow = empty_partial(cls), cls.model_construct()
+        assert fast.__getstate__() == slow.__getstate__()
+        assert fast == slow and fast.model_dump() == slow.model_dump()
+        again = empty_partial(cls)
+        fast.__dict__[next(iter(cls.model_fields))] = "x"
+        fast.model_fields_set.add("x")
+        fast._completed.add("x")
+        assert again.__getstate__() == slow.__getstate__()  # nothing shared
 
 
 def test_partial_of_a_dataclass_and_errors():

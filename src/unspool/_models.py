@@ -31,9 +31,10 @@ def _partials(builder: PartialBuilder[Any], chunks: Iterable[Chunk]) -> Generato
     # A function, not a method: the generator must not refer to its ModelStream, so that a
     # loop left early over a stream held nowhere else drops it (and closes the source) at
     # once, not at the next garbage collection of a reference cycle.
+    feed = builder.feed
     with _owned(chunks) as source:
         for chunk in source:
-            if builder.feed(chunk):
+            if feed(chunk):
                 yield builder.partial
         if builder.close():  # a number that is the whole document completes only here
             yield builder.partial
