@@ -32,24 +32,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     AliasPath,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    RootModel,
     Tag,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
-from strategies import chunked, chunkings, json_values
+from strategies import chunked, chunkings, json_values, scalars
 from typing_extensions import TypedDict
 
 import unspool
 from unspool import IncompleteJSONError, Partial, ValidationError, completed
-from unspool._validate import PartialBuilder, empty_partial
+from unspool._validate import PartialBuilder, compile_target, empty_partial
 
 # -- models ------------------------------------------------------------------------------------
 
@@ -1062,3 +1065,80 @@ def test_partial_classes_are_built_once_whatever_the_threads():
                 assert isinstance(partial.o, outer) and isinstance(partial.more[0], outer)
     finally:
         sys.setswitchinterval(interval)
+
+
+# -- values shown without a validator call -----------------------------------------------------
+
+
+class _Root(RootModel[int | None]):
+    pass
+
+
+class _RootStr(RootModel[str]):
+    def model_post_init(self, context: Any) -> None:
+        self.root = self.root.upper()
+
+
+def _field_places() -> dict[str, Any]:
+    """The compiled place of field ``v`` for many field types and configs."""
+
+    def place(annotation: Any, **config: Any) -> Any:
+        model = create_model("W", __config__=ConfigDict(**config), v=(annotation, ...))
+        return compile_target(model).place.obj.fields["v"][0]
+
+    places = {
+        name: place(annotation)
+        for name, annotation in {
+            "int": int,
+            "float": float,
+            "bool": bool,
+            "str": str,
+            "int|None": int | None,
+            "float|None": float | None,
+            "Any": Any,
+            "gt": Annotated[int, Field(gt=0)],
+            "no-inf": Annotated[float, Field(allow_inf_nan=False)],
+            "after": Annotated[int, AfterValidator(lambda v: v + 1)],
+            "literal": Literal[1, True, "a"],
+            "root": _Root,
+            "root|None": _Root | None,
+            "root-post-init": _RootStr,
+            "int|str": int | str,
+            "bool|None-strict": Annotated[bool | None, Field(strict=True)],
+        }.items()
+    }
+    places["list[int] item"] = place(list[int]).item
+    places["dict[str, float] value"] = place(dict[str, float]).item
+    places["strict"] = place(float, strict=True)
+    places["config no-inf"] = place(float, allow_inf_nan=False)
+    places["lower"] = place(str, str_to_lower=True)
+    return places
+
+
+_PLACES = _field_places()
+
+
+def test_plain_scalars_pass_without_a_validator_call():
+    passing = {name: {t.__name__ for t in p.passes} for name, p in _PLACES.items()}
+    assert passing["int"] == {"int"} and passing["float"] == {"float"}
+    assert passing["int|None"] == {"int", "NoneType"} and passing["str"] == {"str"}
+    assert passing["Any"] == {"str", "int", "float", "bool", "NoneType"}
+    assert passing["list[int] item"] == {"int"} and passing["strict"] == {"float"}
+    # A RootModel's null is pydantic's call (its root, or the field's None).
+    assert passing["root"] == passing["root|None"] == {"int"}
+    for name in ("gt", "no-inf", "after", "literal", "root-post-init", "lower"):
+        assert not passing[name], name
+    assert not passing["config no-inf"]
+
+
+@given(st.one_of(scalars, st.just(float("inf")), st.just(-(10**30))))
+@settings(max_examples=150)
+def test_a_value_that_passes_is_what_pydantic_returns(raw):
+    # The shortcut is exact: wherever a complete JSON scalar passes as it is, pydantic's own
+    # validator returns that very value (same type), so the partial shows the same thing.
+    for name, place in _PLACES.items():
+        if type(raw) in place.passes:
+            value = place.validate(raw, ())
+            if isinstance(value, RootModel):
+                value = value.root
+            assert type(value) is type(raw) and value == raw, (name, raw, value)

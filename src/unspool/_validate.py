@@ -93,7 +93,7 @@ from typing_extensions import is_typeddict
 from ._complete import OPEN, release, track
 from ._dumps import dumps_iteratively
 from ._errors import IncompleteJSONError, ParseError, ValidationError
-from ._events import Event, ItemError, StringDelta, ValueCompleted
+from ._events import ContainerPath, Event, ItemError, StringDelta, ValueCompleted
 from ._parser import MISSING, Parser
 from ._path import Path, pointer
 
@@ -323,6 +323,18 @@ _SCALAR_TYPES = frozenset(
     | {"uuid", "url", "multi-host-url", "bytes", "none"}
 )
 _ARRAY_TYPES = frozenset({"tuple", "set", "frozenset", "generator"})
+# What a scalar of these core schema types, unconstrained, gives for a JSON value of this
+# Python type: the value itself (so the builder shows it without calling pydantic).  Not
+# int for float (pydantic makes it 3.0), nor float for int, nor int for bool (lax modes).
+_PASSES = {
+    "str": frozenset({str}),
+    "int": frozenset({int}),
+    "float": frozenset({float}),
+    "bool": frozenset({bool}),
+}
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+# Core schema keys that change nothing for a value that passes (all others constrain it).
+_UNCONSTRAINED = frozenset({"type", "metadata", "ref", "serialization", "strict"})
 
 
 class _Object:
@@ -353,10 +365,10 @@ class _Shape:
         "kind",
         "kinds",
         "obj",
+        "passes",
         "plain",
         "schema",
         "tag_keys",
-        "trivial",
         "wrap",
     )
 
@@ -366,7 +378,9 @@ class _Shape:
         self.config: Any = compiler.config if compiler else None
         self.defs: dict[str, Any] = compiler.defs if compiler else {}
         self.plain = True  # completion needs no check beyond its parts (containers)
-        self.trivial = False  # a complete string (or any value) is valid as it is
+        # The types of complete JSON scalars valid here as they are: pydantic would return
+        # them unchanged, so they show without a validator call.
+        self.passes: frozenset[type] = frozenset()
         self.info_fn = False  # a validator here reads ValidationInfo
         self.kinds: frozenset[str] = ALL_KINDS  # the JSON kinds a value here may have
         self.item: _Shape | None = None  # K_LIST, K_DICT
@@ -440,7 +454,7 @@ class _Shape:
 _OPAQUE = _Shape(K_OPAQUE)
 _IGNORE = _Shape(K_IGNORE)
 _ANY = _Shape(K_ANY)
-_ANY.trivial = True
+_ANY.passes = _SCALARS
 
 
 def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
@@ -625,11 +639,9 @@ class _Compiler:
         if t == "str":
             shape.kind = K_STR
             shape.kinds = frozenset({STRING})
-            extra = set(core) - {"type", "metadata", "ref", "serialization", "strict"}
-            shape.trivial = plain and not extra and not any(config.get(k) for k in _STR_CONFIG)
         elif t == "any":
             shape.kind = K_ANY
-            shape.trivial = plain
+            shape.passes = _SCALARS if plain else frozenset()
         elif t == "model" and core.get("root_model"):
             plain = self._root_model(shape, core) and plain
         elif t in ("model", "dataclass", "typed-dict"):
@@ -655,9 +667,13 @@ class _Compiler:
             plain = False
         else:
             shape.kinds = _opaque_kinds(t, core)
+        if plain and t in _PASSES and _unconstrained(t, core, config):
+            shape.passes = _PASSES[t]
         shape.plain = plain
         if nullable:
             shape.kinds |= {SCALAR}
+            if plain and shape.wrap is None:  # a RootModel's null is its partial's root
+                shape.passes |= {type(None)}
         return shape
 
     def _root_model(self, shape: _Shape, core: Any) -> bool:
@@ -670,10 +686,13 @@ class _Compiler:
             self.config = outer
         for name in ("kind", "kinds", "item", "obj", "by_kind", "tag_keys", "choices"):
             setattr(shape, name, getattr(inner, name))
-        shape.trivial = inner.trivial
         shape.info_fn = inner.info_fn
         shape.wrap = partial_class(core["cls"])
-        return inner.plain and not (core.get("custom_init") or core.get("post_init"))
+        plain = inner.plain and not (core.get("custom_init") or core.get("post_init"))
+        # Its root type's values pass as they are (shown as the partial's root), but not
+        # null: a null is the RootModel's only if its root type takes it (pydantic says).
+        shape.passes = inner.passes - {type(None)} if plain else frozenset()
+        return plain
 
     def _object(self, core: Any) -> _Object:
         """The fields of a model, dataclass or TypedDict schema, by JSON key: a model's
@@ -779,6 +798,16 @@ class _Compiler:
                 tagged = _auto_tag(fits)
                 if tagged is not None:
                     shape.by_kind[kind] = tagged
+
+
+def _unconstrained(t: str, core: Any, config: Any) -> bool:
+    """No schema key or config setting of a str, int, float or bool changes or rejects a
+    JSON value of its own type (strict mode takes it too)."""
+    if set(core) - _UNCONSTRAINED:
+        return False
+    if t == "str":
+        return not any(config.get(k) for k in _STR_CONFIG)
+    return t != "float" or config.get("allow_inf_nan", True) is not False
 
 
 def _keys(alias: Any) -> list[str]:
@@ -1029,7 +1058,7 @@ class PartialBuilder(Generic[T]):
         # deltas, where it shows (``into[slot]``; ``into`` None: hidden until complete) and
         # its text so far.  Set by the spine, which runs after every chunk that completes or
         # begins a value, so a delta on this very path extends this very string.
-        self._grow_path: Path | None = None
+        self._grow_path: ContainerPath | None = None
         self._grow_into: Any = None
         self._grow_slot: Any = None
         self._grow_text = ""
@@ -1166,7 +1195,7 @@ class PartialBuilder(Generic[T]):
         wrap = place.wrap
         if (slot == self._grow_slot and parent.into is self._grow_into) or wrap is not None:
             self._grow_into = None  # the open string completed: is_complete() says so
-        if place.trivial and (type(raw) is str or place.kind == K_ANY):
+        if type(raw) in place.passes:
             value = raw
         else:
             value = place.validate(raw, path)
@@ -1208,10 +1237,7 @@ class PartialBuilder(Generic[T]):
         place = self._root
         if place.kind == K_OBJECT:
             return  # a model's document that is no object: final() says why
-        if place.trivial and (type(raw) is str or place.kind == K_ANY):
-            value = raw
-        else:
-            value = place.validate(raw, ())
+        value = raw if type(raw) in place.passes else place.validate(raw, ())
         self._show_root(value, True)
 
     def _show_root(self, value: Any, done: bool) -> None:
