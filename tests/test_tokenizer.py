@@ -19,7 +19,9 @@ from unspool import MISSING, ParseError, Parser, ValueCompleted
 from unspool._tokenizer import (
     HOLD_LINE,
     T_BEGIN_ARRAY,
+    T_BEGIN_OBJECT,
     T_END_ARRAY,
+    T_KEY,
     T_SCALAR,
     T_STRING,
     T_STRING_END,
@@ -258,6 +260,20 @@ def test_a_held_value_waits_for_its_closing_bracket_then_is_one_token() -> None:
     ]
     assert (tok.consumed, tok.held(), tok.last_text) == (20, 0, '{"a": "x}" }, 2]')
     assert tok.close() == []
+
+
+def test_a_line_held_whole_is_scanned_when_its_last_bracket_and_newline_come_together() -> None:
+    # NDJSON recovery (HOLD_LINE) holds a document no further than its line end; the usual
+    # last chunk of a line, '}' with the newline, still ends it as one token.
+    tok = Tokenizer(multiple=True, whole_values=("{[",), hold_whole=HOLD_LINE)
+    assert tok.feed('{"a": [1, ') == []
+    assert tok.feed('{"b": 2}]') == []  # a '}' that does not end it: held again
+    assert tok.feed('}\n{"c"') == [(T_WHOLE, {"a": [1, {"b": 2}]}, 0, 20)]
+    assert tok.feed(": 3}\n") == [(T_WHOLE, {"c": 3}, 21, 29)]
+    # A line end before any closing bracket: that line's document is read as tokens.
+    tok = Tokenizer(multiple=True, whole_values=("{[",), hold_whole=HOLD_LINE)
+    assert tok.feed('{"a": 1') == []
+    assert tok.feed(",\n") == [(T_BEGIN_OBJECT, 0), (T_KEY, "a", 1), (T_SCALAR, 1, 6, 7)]
 
 
 BAD_HELD = [

@@ -737,13 +737,14 @@ class Tokenizer:
         assert held is not None
         if not isinstance(chunk, str):
             raise TypeError("cannot mix bytes and str chunks in one stream")
-        if held.closer not in chunk and held.newline not in chunk:
-            if held.pack(chunk):
+        if held.closer not in chunk:
+            if held.newline not in chunk and held.pack(chunk):
                 self.last_text = ""
                 return None
-            held.attempts = _ATTEMPTS_MAX  # too long to scan: read it as tokens
-        elif held.newline != held.closer and held.newline in chunk:
-            held.attempts = _ATTEMPTS_MAX  # a line end: read it as tokens now
+            # Too long to scan, or a line end (HOLD_LINE) before the value could end: read it
+            # as tokens now.  (A line end with a closer in the chunk is scanned first: models
+            # often send a document's last bracket and its newline in one chunk.)
+            held.attempts = _ATTEMPTS_MAX
         self._held = None
         self._attempts = held.attempts
         return held.text(chunk)
