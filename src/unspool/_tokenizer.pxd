@@ -57,6 +57,7 @@ cpdef enum:
     N_START = 8
     N_BAD = 9
 
+cdef bint _COMPILED  # True: the branches that call the C loops below
 cdef object _escaped_part(str text)  # a C call from feed's fast path
 cdef object _grown(object held, str piece)
 

@@ -68,6 +68,8 @@ except ImportError:  # the pure-Python core runs without Cython installed
 
     cython = types.SimpleNamespace(compiled=False)
 
+# Whether this module runs compiled: one global read in the pure build's hot paths.
+_COMPILED: bool = cython.compiled
 
 # Token kinds: the first item of every token tuple.
 if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
@@ -821,17 +823,22 @@ class Tokenizer:
         text = pending + chunk if pending else chunk
         # Fast paths for chunks that complete nothing: a C call or two decides each.
         if S_IN_STRING <= state <= S_IN_KEY:
-            if cython.compiled:  # a C loop instead of the regex
+            if _COMPILED:  # a C loop instead of the regex
                 j = _string_stop(text, 0)
+                if j < 0:
+                    body: str | None = text
+                elif state == S_IN_STRING and text[j] == "\\":
+                    body = _escaped_part(text)
+                else:
+                    body = None
             else:
                 m = _STRING_STOP.search(text)
-                j = -1 if m is None else m.start()
-            if j < 0:
-                body: str | None = text
-            elif state == S_IN_STRING and text[j] == "\\":
-                body = _escaped_part(text)
-            else:
-                body = None
+                if m is None:
+                    body = text
+                elif state == S_IN_STRING and text[m.start()] == "\\":
+                    body = _escaped_part(text)
+                else:
+                    body = None
             if body is not None:
                 # Wholly inside a string body or key (no raw newline there: line counts stand).
                 self._pending = ""
@@ -853,8 +860,8 @@ class Tokenizer:
         # Only whitespace between tokens (pretty-printed JSON has a lot) needs no reading.
         if (
             state >= S_IN_STRING
+            or (_skip_whitespace(chunk, 0) >= 0 if _COMPILED else chunk.strip(WHITESPACE))
             or self._bad_utf8 is not None
-            or (_skip_whitespace(chunk, 0) >= 0 if cython.compiled else chunk.strip(WHITESPACE))
         ):
             self._pending = ""
             stop = self._tokens(text, self.consumed - len(pending), tokens)
@@ -862,7 +869,7 @@ class Tokenizer:
                 chunk = chunk[: max(0, stop - len(pending))]
                 self.last_text = chunk
         # Account for the chunk: absolute position and newline counts.
-        last = _last_newline(chunk) if cython.compiled else chunk.rfind("\n")
+        last = _last_newline(chunk) if _COMPILED else chunk.rfind("\n")
         if last >= 0:
             self._lines += chunk.count("\n")
             self._last_line_start = self._line_start
@@ -894,7 +901,7 @@ class Tokenizer:
             while i < n:
                 c = text[i]
                 if c in " \t\r\n":  # WHITESPACE (a literal: a C switch in the compiled build)
-                    if cython.compiled:  # a C loop instead of the regex
+                    if _COMPILED:  # a C loop instead of the regex
                         i = _skip_whitespace(text, i + 1)
                         if i < 0:
                             break
@@ -912,7 +919,7 @@ class Tokenizer:
                             continue
                         # The usual ', "key": ' in one match; anything else goes step by step
                         # (as does everything in the compiled build, whose steps are C loops).
-                        m = None if cython.compiled else _NEXT_KEY.match(text, i)
+                        m = None if _COMPILED else _NEXT_KEY.match(text, i)
                         if m is None or m.end(1) - m.start(1) > self.max_string:
                             state = S_KEY
                             i += 1
@@ -975,13 +982,15 @@ class Tokenizer:
         if not stack:
             self.documents += 1
         if c == '"':
-            if cython.compiled:  # a C loop instead of the regex
+            if _COMPILED:  # a C loop instead of the regex
                 j = _string_stop(text, i + 1)
+                if j < 0 or text[j] != '"':
+                    return self._open_string(text, i, base, tokens)
             else:
                 m = _STRING_STOP.search(text, i + 1)
-                j = -1 if m is None else m.start()
-            if j < 0 or text[j] != '"':
-                return self._open_string(text, i, base, tokens)
+                if m is None or text[m.start()] != '"':
+                    return self._open_string(text, i, base, tokens)
+                j = m.start()
             # No escape before the end: a slice.
             if j - i - 1 > self.max_string:
                 self._limit_whole_string(j - i - 1, base + j)
@@ -1007,7 +1016,7 @@ class Tokenizer:
                 self.state = S_VALUE_OR_CLOSE
             return i + 1
         if "0" <= c <= "9" or c == "-":
-            if cython.compiled:  # C loops instead of the regex: the same decision
+            if _COMPILED:  # C loops instead of the regex: the same decision
                 j = _number_run_end(text, i)
                 number_state = _number_state_at(N_START, text, i, j)
                 if (
@@ -1069,7 +1078,7 @@ class Tokenizer:
     def _number_at(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
         """A number that the chunk may cut (then ``S_IN_NUMBER``), a long one, or '-Infinity'."""
         n = len(text)
-        if cython.compiled:  # a C loop instead of the regex
+        if _COMPILED:  # a C loop instead of the regex
             j = _number_run_end(text, i)
         else:  # (the regex always matches, if only the empty string)
             m = _NUMBER_RUN.match(text, i)
@@ -1081,7 +1090,7 @@ class Tokenizer:
             self._number = run
             if n - i > self.max_buffer:
                 self._limit_buffer()
-            if cython.compiled:  # a C loop instead of the regex
+            if _COMPILED:  # a C loop instead of the regex
                 number_state = _number_state_at(N_START, text, i, n)
             else:
                 m = _NUMBER_PREFIX.fullmatch(run)
@@ -1104,7 +1113,7 @@ class Tokenizer:
         S_KEY; set ``state`` after it and return the index where the loop goes on."""
         c = text[i]
         if c == '"':
-            if cython.compiled:  # a C loop instead of the regex
+            if _COMPILED:  # a C loop instead of the regex
                 j = _string_stop(text, i + 1)
             else:
                 m = _STRING_STOP.search(text, i + 1)
@@ -1221,7 +1230,7 @@ class Tokenizer:
             self._pending = text[i:]
             return n
         if state == S_IN_NUMBER:
-            if cython.compiled:  # a C loop instead of the regex
+            if _COMPILED:  # a C loop instead of the regex
                 j = _number_run_end(text, 0)
             else:  # (the regex always matches, if only the empty string)
                 m = _NUMBER_RUN.match(text)
@@ -1262,11 +1271,11 @@ class Tokenizer:
         Returns ``(decoded, end, closed)``: ``end`` is past the closing quote when ``closed``,
         else the start of an escape held back for the next chunk (``len(text)`` if none).
         """
-        if cython.compiled:  # a C loop instead of the regex
+        if _COMPILED:  # a C loop instead of the regex
             j = _string_stop(text, i)
         else:
             m = _STRING_STOP.search(text, i)
-            j = -1 if m is None else m.start()
+            j = m.start() if m is not None else -1
         if j < 0:  # no end in sight: all of it is string
             self._count_string(len(text) - i, base + len(text))
             return text[i:], len(text), False
@@ -1391,7 +1400,7 @@ class Tokenizer:
 
     def _more_number(self, run: str) -> None:
         """``run`` continues the open number: fail as soon as it can never be valid."""
-        if cython.compiled:  # a C loop instead of the regex
+        if _COMPILED:  # a C loop instead of the regex
             state = self._number_state = _number_state_at(self._number_state, run, 0, len(run))
         else:
             state = self._number_state = _number_state(self._number_state, run)
