@@ -28,9 +28,12 @@ counts kept per chunk.
 
 Speed: string bodies, whitespace and digit runs are jumped over with compiled regexes and
 slicing; a chunk wholly inside a string or key takes a single ``search``, a whitespace-only
-chunk a single ``strip``.  The stdlib's C JSON scanner, set up to decide exactly as these
-rules do, decodes string pieces with escapes and whole values (below); wherever it might
-disagree, the tokens decide.
+chunk a single ``strip``.  The compiled build (Cython, from this file and _tokenizer.pxd)
+walks the same runs with C loops over the code points instead, since a regex call costs
+more than the few characters of an LLM chunk; each loop does what the regex it stands for
+does (``_string_stop`` and the others below; ``cython.compiled`` branches choose).  The
+stdlib's C JSON scanner, set up to decide exactly as these rules do, decodes string pieces
+with escapes and whole values (below); wherever it might disagree, the tokens decide.
 
 Whole values (``whole_values``, ``scan_documents``).  A consumer that wants the values at a
 depth as values, not as tokens (the Parser its documents, the Splitter its items), names the
