@@ -693,9 +693,18 @@ def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "command": f"{old['command']}, then {new['command']} ({new['machine']['date']}, "
         f"unspool {new['machine']['unspool']})",
         "suites": [*old["suites"], *(name for name in new["suites"] if name not in old["suites"])],
-        "extra": {**old["extra"], **new["extra"], "probes": _merged_probes(old, new)},
+        "extra": _merged_extra(old, new),
         "results": kept + new["results"],
     }
+
+
+def _merged_extra(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The figures that are not timings.  The idle Parser's bytes are the headline backend's
+    (the old run's): a re-run on the other backend (UNSPOOL_PURE_PYTHON=1) keeps them."""
+    same_backend = new["machine"].get("backend") == old["machine"].get("backend")
+    extra = {**old["extra"], **new["extra"]} if same_backend else {**old["extra"]}
+    extra["probes"] = _merged_probes(old, new)
+    return extra
 
 
 def _merged_probes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,18 @@ from typing import Any
 from benchmarks.run import merged
 
 
-def _run(command: str, probes: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+def _run(
+    command: str,
+    probes: dict[str, Any],
+    results: list[dict[str, Any]],
+    backend: str = "compiled",
+    idle: int = 1690,
+) -> dict[str, Any]:
     return {
         "command": command,
         "suites": ["parser"],
-        "machine": {"date": "2026-12-07", "unspool": "0.1.0"},
-        "extra": {"idle_parser_bytes": 1690, "probes": probes},
+        "machine": {"date": "2026-12-07", "unspool": "0.1.0", "backend": backend},
+        "extra": {"idle_parser_bytes": idle, "probes": probes},
         "results": results,
     }
 
@@ -40,3 +46,11 @@ def test_merge_keeps_a_peer_footnote_when_the_new_probe_could_not_run() -> None:
     assert probes["jiter"] == good  # not installed in the partial run: the old finding stands
     assert probes["sjp-native"] == fixed  # probed again: the new finding replaces it
     assert probes["ijson"] == missing  # never probed successfully: the failure is shown
+
+
+def test_merge_keeps_the_headline_backends_idle_parser_bytes() -> None:
+    full = _run("full", {}, [], backend="compiled", idle=1306)
+    pure = _run("pure rows", {}, [], backend="python", idle=1354)
+    again = _run("compiled again", {}, [], backend="compiled", idle=1290)
+    assert merged(full, pure)["extra"]["idle_parser_bytes"] == 1306
+    assert merged(full, again)["extra"]["idle_parser_bytes"] == 1290
