@@ -101,11 +101,12 @@ def test_the_snapshot_is_live_and_updated_in_place():
         '{"a": "a long string", "b": 1, "a": ""}',
     ],
 )
-def test_duplicate_keys_last_wins(chunker, text):
+@pytest.mark.parametrize("events", [True, False])  # without events a whole text is read
+def test_duplicate_keys_last_wins(chunker, text, events):  # by a scanner without the pairs hook
     """Invariant 6: as json.loads (last value, first position)."""
     expected = json.loads(text)
     for chunks in chunker(text):
-        run = feed_all(chunks, snapshots=False)
+        run = feed_all(chunks, snapshots=False, events=events)
         assert run.error is None
         assert_same(run.value, expected)
 

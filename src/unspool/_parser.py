@@ -138,6 +138,9 @@ class Parser:
             max_string=max_string,
             max_buffer=max_buffer,
             scan_documents=True,
+            # A document read whole keeps the last of duplicate keys, as the snapshot does;
+            # only events need each duplicate as tokens (the scan is ~15% faster without).
+            whole_duplicates=not events,
         )
         self._root: Any = MISSING
         self._containers: list[Any] = []  # the open dicts and lists, outermost first
