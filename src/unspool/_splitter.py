@@ -402,7 +402,7 @@ class Splitter:
         """Split one more chunk; return the items it completes, in order."""
         held = self._held
         if held is not None and type(chunk) is str and held.closer not in chunk:
-            # The tokenizer's feed hook for the item it holds back (see _Held; no line ends
+            # _Held.add's first case for the item the tokenizer holds back (no line ends
             # on this path), inlined: the call was most of the cost of a chunk inside an item.
             n = held.length + len(chunk)
             if n <= held.room:
@@ -786,7 +786,7 @@ class _LineRecovery:
             and held.closer not in chunk
             and held.newline not in chunk
         ):
-            # As in Splitter.feed: the tokenizer's hook for the document it holds, inlined
+            # As in Splitter.feed: _Held.add's first case for the document held, inlined
             # (four calls per chunk otherwise, most of the cost of a chunk inside a line).
             n = held.length + len(chunk)
             if n <= held.room:

@@ -132,7 +132,7 @@ cdef class Tokenizer:
     cpdef list feed(self, data)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int)
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint)
     cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
     cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, number_state=int)

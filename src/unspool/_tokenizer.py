@@ -322,10 +322,10 @@ def _maybe_incomplete(exc: BaseException, text: str) -> bool:
 class _Held:
     """A whole value's text held back until it may have ended (``hold_whole``).
 
-    ``feed`` appends a chunk to ``parts`` itself while it holds neither ``closer`` (whose
-    arrival makes a scan worth it) nor ``newline`` (a line end that must not be held; else the
-    closer again) and ``length`` stays within ``room``; past it, ``pack`` joins the parts into
-    ``buffer`` -- so that small chunks cost about their size -- or refuses past ``limit``.
+    A chunk that holds neither ``closer`` (whose arrival makes a scan worth it) nor
+    ``newline`` (a line end that must not be held; else the closer again) is added: to
+    ``parts`` while ``length`` stays within ``room``; past it the parts are joined into
+    ``buffer`` -- so that small chunks cost about their size -- or refused past ``limit``.
     """
 
     __slots__ = ("attempts", "buffer", "closer", "length", "limit", "newline", "parts", "room")
@@ -340,9 +340,14 @@ class _Held:
         self.newline = newline
         self.attempts = attempts
 
-    def pack(self, chunk: str) -> bool:
-        """Hold ``chunk`` too, past ``room``; False if the value would pass ``limit``."""
+    def add(self, chunk: str) -> bool:
+        """Hold ``chunk`` too; False if the value would pass ``limit``.  (The Splitter inlines
+        the first case in its feed: most chunks of an item take it.)"""
         n = self.length + len(chunk)
+        if n <= self.room:
+            self.parts.append(chunk)
+            self.length = n
+            return True
         if n > self.limit:
             return False
         self.buffer.append("".join(self.parts))
@@ -743,7 +748,7 @@ class Tokenizer:
         if not isinstance(chunk, str):
             raise TypeError("cannot mix bytes and str chunks in one stream")
         if held.closer not in chunk:
-            if held.newline not in chunk and held.pack(chunk):
+            if held.newline not in chunk and held.add(chunk):
                 self.last_text = ""
                 return None
             # Too long to scan, or a line end (HOLD_LINE) before the value could end: read it
@@ -802,18 +807,7 @@ class Tokenizer:
         On bad input the tokens before the error are returned and ``error`` is set; the next
         call raises it.
         """
-        held = self._held
-        if held is not None:  # hook: a whole value is held back (see _Held; never an error)
-            if (
-                type(data) is str
-                and held.closer not in data
-                and held.newline not in data
-                and held.length + len(data) <= held.room
-            ):
-                held.parts.append(data)
-                held.length += len(data)
-                self.last_text = ""
-                return []
+        if self._held is not None:  # hook: a whole value is held back (never with an error)
             whole = self._unhold(data)
             if whole is None:
                 return []
@@ -945,11 +939,7 @@ class Tokenizer:
                     state = self.state
                 elif state == S_COLON:
                     if c != ":":
-                        self._fail(
-                            "expected_colon",
-                            f"expected ':' after object key, found {_show(text, i)}",
-                            base + i,
-                        )
+                        self._expected_colon(text, i, base)
                     state = S_VALUE
                     i += 1
                 elif state <= S_KEY:  # S_KEY_OR_CLOSE, S_KEY
@@ -960,11 +950,7 @@ class Tokenizer:
                         stop = i
                         break
                     if not self.multiple:
-                        self._fail(
-                            "extra_data",
-                            f"expected end of input after the JSON value, found {_show(text, i)}",
-                            base + i,
-                        )
+                        self._extra_data(text, i, base)
                     state = S_VALUE
         except ParseError:
             pass  # stored in self.error by _fail; the tokens before it stand
@@ -1019,34 +1005,24 @@ class Tokenizer:
                 self.state = S_VALUE_OR_CLOSE
             return i + 1
         if "0" <= c <= "9" or c == "-":
-            if _COMPILED:  # C loops instead of the regex: the same decision
+            # A short number with a delimiter after it is complete: one match (C loops in the
+            # compiled build, the same decision).
+            if _COMPILED:
                 j = _number_run_end(text, i)
                 number_state = _number_state_at(N_START, text, i, j)
-                if (
-                    number_state in (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)  # a C switch
-                    and j < len(text)
-                    and j - i <= self._short_number
-                ):
-                    number = text[i:j]
-                    value = float(number) if number_state >= N_DOT else int(number)
-                    tokens.append((T_SCALAR, value, base + i, base + j))
-                    self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
-                    return j
-                return self._number_at(text, i, base, tokens)
-            m = _NUMBER.match(text, i)
-            if m is not None:
-                j = m.end()
-                # A short number with a delimiter after it is complete: one match.
-                if (
-                    j < len(text)
-                    and text[j] not in "-+.eE0123456789"
-                    and j - i <= self._short_number
-                ):
-                    number = text[i:j]
-                    value = float(number) if m.lastindex else int(number)
-                    tokens.append((T_SCALAR, value, base + i, base + j))
-                    self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
-                    return j
+                complete = number_state in (N_ZERO, N_INT, N_FRAC, N_EXP_DIGITS)  # a C switch
+                is_float = number_state >= N_DOT
+            else:
+                m = _NUMBER.match(text, i)
+                j = i if m is None else m.end()
+                complete = m is not None and j < len(text) and text[j] not in "-+.eE0123456789"
+                is_float = complete and m.lastindex is not None  # type: ignore[union-attr]
+            if complete and j < len(text) and j - i <= self._short_number:
+                number = text[i:j]
+                value = float(number) if is_float else int(number)
+                tokens.append((T_SCALAR, value, base + i, base + j))
+                self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
+                return j
             return self._number_at(text, i, base, tokens)
         if c in "tfnNI":  # what begins a literal ('-' is a number's, above)
             word = _LITERALS[c]
@@ -1448,6 +1424,15 @@ class Tokenizer:
             f"expected ',' or '{closer}' after {name} value, found {found}",
             base + i,
         )
+
+    def _expected_colon(self, text: str, i: int, base: int) -> None:
+        found = _show(text, i)
+        self._fail("expected_colon", f"expected ':' after object key, found {found}", base + i)
+
+    def _extra_data(self, text: str, i: int, base: int) -> None:
+        found = _show(text, i)
+        msg = f"expected end of input after the JSON value, found {found}"
+        self._fail("extra_data", msg, base + i)
 
     def _expected_value(self, text: str, i: int, base: int, state: int) -> None:
         c = text[i]
