@@ -224,6 +224,35 @@ def test_tokenizers_agree(chunks: list[str], multiple: bool, max_string: int) ->
     assert tokens_of(compiled(**options), chunks) == tokens_of(python(**options), chunks)
 
 
+def tokens_into(tokenizer: Any, chunks: list[str]) -> list[Any]:
+    """``feed_into`` for each chunk, into one list emptied after each as the Parser does:
+    what it returned and appended (reprs), then the error's every attribute."""
+    results: list[Any] = []
+    tokens: list[Any] = []
+    for chunk in chunks:
+        try:
+            part = tokenizer.feed_into(chunk, tokens)
+        except ParseError as err:
+            return [*results, (type(err), str(err), repr(sorted(vars(err).items())))]
+        results.append(repr((part, tokens)))
+        tokens.clear()
+    return results
+
+
+@needs_compiled
+@given(token_streams(), st.booleans(), st.sampled_from([4, 1 << 24]))
+def test_tokenizers_agree_on_the_parsers_hand_off(
+    chunks: list[str], multiple: bool, max_string: int
+) -> None:
+    """The compiled ``feed_into`` (a chunk inside a string returned as its text, the other
+    tokens appended to the caller's list) against the Python one."""
+    python_core()
+    python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
+    compiled = unspool._tokenizer.Tokenizer
+    options = {"multiple": multiple, "max_string": max_string}
+    assert tokens_into(compiled(**options), chunks) == tokens_into(python(**options), chunks)
+
+
 def test_the_character_loops_do_what_the_regexes_do() -> None:
     """The compiled build's C loops, run as Python here, against the pure build's jumps (the
     compiled ones are C functions, checked by the differential test above)."""

@@ -155,6 +155,28 @@ def tokens_of(chunks, **options):
     return tokens + tokenizer.close()
 
 
+def test_feed_into_returns_a_chunk_inside_a_string_as_text():
+    """The Parser's hand-off: a chunk wholly inside a string value comes back as its text,
+    nothing appended (``feed`` gives one T_STRING_PART); any other chunk appends to the
+    caller's list what ``feed`` returns, and returns None (a chunk inside a key too)."""
+    text = '{"a key that is long": "a string value, \\u00e9 and all", "n": [1, "two"]}'
+    for size in (1, 2, 3, 5, 8):
+        chunks = [text[i : i + size] for i in range(0, len(text), size)]
+        by_feed, by_feed_into = Tokenizer(), Tokenizer()
+        parts = []
+        for chunk in chunks:
+            tokens = []
+            part = by_feed_into.feed_into(chunk, tokens)
+            expected = by_feed.feed(chunk)
+            if part is None:
+                assert tokens == expected
+            else:
+                parts.append(part)
+                assert tokens == [] and expected == [(T_STRING_PART, part)]
+        assert len(parts) >= len("string value") // size  # the text did come that way
+        assert by_feed_into.close() == by_feed.close()
+
+
 def merged(tokens):
     """Merge a string streamed in parts into the one T_STRING token a whole feed gives."""
     out, parts = [], None

@@ -40,6 +40,7 @@ cdef class Parser:
     cdef public object _string_path
     cdef public bint _string_stale
     cdef public list _holds
+    cdef public list _tokens
     cdef public object _extract
 
     # Private helpers: C calls (no Python call, no bound method per call).

@@ -163,6 +163,7 @@ class Parser:
         self._string_stale = False  # parts arrived that the snapshot does not show yet
         # Duplicate keys whose value is being built aside: (object, key, depth) (see _key).
         self._holds: list[tuple[dict[str, Any], str, int]] = []
+        self._tokens: list[tuple[Any, ...]] = []  # a chunk's tokens (Tokenizer.feed_into)
         track(self)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
@@ -202,10 +203,11 @@ class Parser:
             raise self._error
         if self._extract is not None:
             return self._extract.feed(chunk)
-        tokens = self._tokenizer.feed(chunk)
-        if len(tokens) == 1 and tokens[0][0] == T_STRING_PART:
-            # The most frequent case while an LLM writes prose, kept out of _apply's loop.
-            text = tokens[0][1]
+        tokens = self._tokens  # empty between feeds
+        text = self._tokenizer.feed_into(chunk, tokens)
+        if text is not None:
+            # The most frequent case while an LLM writes prose: more of the open string, as
+            # a str (no token), kept out of _apply's loop.
             parts = self._string_parts
             parts.append(text)
             if self._string_stale and len(parts) > _PACK:  # (read every chunk: no count)
@@ -217,14 +219,16 @@ class Parser:
                 events = []
         elif tokens:
             events = self._apply(tokens)
+            tokens.clear()
         else:
-            events = []
             self._changed = False
+            if self._tokenizer.error is not None:  # nothing came before the error
+                self._fail(self._tokenizer.error)
+                raise self._tokenizer.error
+            return []
         error = self._tokenizer.error
-        if error is not None:
+        if error is not None:  # the text and tokens before it are delivered first
             self._fail(error)
-            if not tokens:  # else the tokens before the error are delivered first
-                raise error
         return events
 
     def close(self) -> list[Event]:

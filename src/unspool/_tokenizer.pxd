@@ -123,13 +123,16 @@ cdef class Tokenizer:
     cdef public bint _skipped
 
     # The hot path: C calls between the helpers, C integers for indices and positions, a
-    # character as a C code point, states compared as C constants.  feed is cpdef: a C call
-    # from a typed Tokenizer (the Parser's `self._tokenizer.feed(chunk)`).  Do not store it
+    # character as a C code point, states compared as C constants.  feed and feed_into are
+    # cpdef: C calls from a typed Tokenizer (the Parser's `self._tokenizer.feed_into(...)`).  Do not store it
     # as a bound method in a compiled caller: Cython 3.3 then builds a wrapper with the wrong
     # C signature.
+    @cython.locals(part=str)
+    cpdef list feed(self, data)
+    # The Parser's call: a chunk wholly inside a string returns its text (no list, no tuple).
     @cython.locals(chunk=str, pending=str, text=str, state=int, j=Py_ssize_t, n=Py_ssize_t,
                    last=Py_ssize_t, stop=Py_ssize_t)
-    cpdef list feed(self, data)
+    cpdef str feed_into(self, data, list tokens)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
     @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint)

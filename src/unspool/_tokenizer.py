@@ -807,10 +807,22 @@ class Tokenizer:
         On bad input the tokens before the error are returned and ``error`` is set; the next
         call raises it.
         """
+        tokens: list[tuple[Any, ...]] = []
+        part = self.feed_into(data, tokens)
+        return tokens if part is None else [(T_STRING_PART, part)]
+
+    def feed_into(self, data: str | bytes, tokens: list[tuple[Any, ...]]) -> str | None:
+        """``feed`` for a consumer that keeps one list of tokens: append the chunk's tokens
+        to ``tokens`` and return None; but a chunk wholly inside a string value, which
+        completes only ``(T_STRING_PART, text)``, returns ``text`` and appends nothing.
+
+        That chunk is the commonest while a model writes prose: it then costs no list and
+        no tuple (the Parser reuses its list, so the other chunks cost no list either).
+        """
         if self._held is not None:  # hook: a whole value is held back (never with an error)
             whole = self._unhold(data)
             if whole is None:
-                return []
+                return None
             data = whole
         if self.error is not None:
             raise self.error
@@ -850,10 +862,9 @@ class Tokenizer:
                     self._store_bad_utf8()
                 if state == S_IN_KEY:
                     self._key = _grown(self._key, body)
-                    return []
-                return [(T_STRING_PART, body)] if n else []
+                    return None
+                return body if n else None
         self.last_text = chunk
-        tokens: list[tuple[Any, ...]] = []
         # Only whitespace between tokens (pretty-printed JSON has a lot) needs no reading.
         if (
             state >= S_IN_STRING
@@ -874,7 +885,7 @@ class Tokenizer:
         self.consumed += len(chunk)
         if self._bad_utf8 is not None:
             self._store_bad_utf8()
-        return tokens
+        return None
 
     def _tokens(self, text: str, base: int, tokens: list[tuple[Any, ...]]) -> int:
         """Tokenize ``text`` (``base`` is the absolute position of ``text[0]``) from the state
