@@ -51,3 +51,6 @@ cdef class Parser:
     cdef _attach(self, value)
     @cython.locals(token=tuple, kind=int)
     cdef list _apply(self, list tokens)
+    cdef _start_string(self, str text, list events)
+    cdef bint _end_string(self, str text, list events) except -1
+    cdef _open(self, bint is_object)

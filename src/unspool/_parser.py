@@ -387,36 +387,11 @@ class Parser:
                         events.append(delta(where, text, self._document, last))
                     events.append(completed(where, text, self._document, last))
             elif kind == T_STRING_START:
-                text = token[1]
-                self._attach(text)
+                self._start_string(token[1], events)
                 changed = True
-                self._string_parts = [text]
-                self._string_blocks = []
-                # Built once: the string's deltas share it (at most one string per chunk
-                # starts here, the one still open at its end).
-                if want and containers:
-                    self._string_path = join_path(paths[-1], path[-1])
-                else:
-                    self._string_path = ()
-                if containers:
-                    self._string_parent = containers[-1]
-                    self._string_slot = path[-1]
-                else:
-                    self._string_parent = None
-                if text and want:
-                    events.append(delta(self._string_path, text, self._document, None))
             elif kind == T_STRING_END:
-                text = token[1]
-                parts = self._string_parts
-                parts.append(text)
-                self._show_string()
-                self._string_parts = []
-                if text:  # a bare closing quote changes nothing visible
+                if self._end_string(token[1], events):
                     changed = True
-                    if want:
-                        events.append(delta(self._string_path, text, self._document, None))
-                if want:
-                    events.append(completed(self._string_path, parts[0], self._document, None))
             elif kind == T_DOCUMENT:  # a whole document read in one go
                 value = token[1]
                 self._attach(value)
@@ -424,16 +399,58 @@ class Parser:
                 if want:
                     _document_events(value, self._document, events)
             else:  # T_BEGIN_OBJECT, T_BEGIN_ARRAY
-                container = {} if kind == T_BEGIN_OBJECT else []
-                self._attach(container)
+                self._open(kind == T_BEGIN_OBJECT)
                 changed = True
-                if want:
-                    paths.append(child_path(paths[-1], path[-1]) if containers else ())
-                containers.append(container)
-                OPEN.add(id(container))
-                path.append(None if kind == T_BEGIN_OBJECT else -1)
         self._changed = changed
         return events
+
+    # _apply's helpers for the tokens that come once per string or container (C calls in the
+    # compiled build); the frequent tokens stay in its loop.
+
+    def _start_string(self, text: str, events: list[Event]) -> None:
+        """A string value began (``text``, its first characters): show it, note its place."""
+        self._attach(text)
+        self._string_parts = [text]
+        self._string_blocks = []
+        containers = self._containers
+        # Built once: the string's deltas share it (at most one string per chunk starts
+        # here, the one still open at its end).
+        if self._events and containers:
+            self._string_path = join_path(self._paths[-1], self._path[-1])
+        else:
+            self._string_path = ()
+        if containers:
+            self._string_parent = containers[-1]
+            self._string_slot = self._path[-1]
+        else:
+            self._string_parent = None
+        if text and self._events:
+            events.append(delta(self._string_path, text, self._document, None))
+
+    def _end_string(self, text: str, events: list[Event]) -> bool:
+        """The open string value ended with ``text``; return whether the snapshot changed
+        (a bare closing quote changes nothing visible)."""
+        parts = self._string_parts
+        parts.append(text)
+        self._show_string()
+        self._string_parts = []
+        if self._events:
+            if text:
+                events.append(delta(self._string_path, text, self._document, None))
+            events.append(completed(self._string_path, parts[0], self._document, None))
+        return bool(text)
+
+    def _open(self, is_object: bool) -> None:
+        """A container began: attach it, and make it the innermost open one."""
+        container: dict[str, Any] | list[Any] = {} if is_object else []
+        self._attach(container)
+        containers = self._containers
+        if self._events:
+            paths = self._paths
+            paths.append(child_path(paths[-1], self._path[-1]) if containers else ())
+        containers.append(container)
+        OPEN.add(id(container))
+        self._path.append(None if is_object else -1)
 
 
 def _document_events(document: Any, index: int, events: list[Event]) -> None:
