@@ -66,7 +66,7 @@ cdef object _grown(object held, str piece)
 cdef Py_ssize_t _string_stop(str text, Py_ssize_t i) noexcept
 @cython.locals(n=Py_ssize_t, c=Py_UCS4)
 cdef Py_ssize_t _skip_whitespace(str text, Py_ssize_t i) noexcept
-@cython.locals(i=Py_ssize_t)
+@cython.locals(i=Py_ssize_t, c=Py_UCS4)
 cdef Py_ssize_t _last_newline(str text) noexcept
 @cython.locals(n=Py_ssize_t)
 cdef Py_ssize_t _number_run_end(str text, Py_ssize_t i) noexcept
@@ -109,6 +109,8 @@ cdef class Tokenizer:
     cdef public Py_ssize_t consumed
     cdef public Py_ssize_t _token_start
     cdef public Py_ssize_t _string_len
+    cdef public bint _string_closed
+    cdef public Py_ssize_t _string_end
     cdef public object _key  # a str, or a TextBuffer once long
     cdef public object _number
     cdef public int _number_state
@@ -149,9 +151,9 @@ cdef class Tokenizer:
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
     @cython.locals(j=Py_ssize_t)
-    cdef tuple _string_body(self, str text, Py_ssize_t i, Py_ssize_t base)
+    cdef str _string_body(self, str text, Py_ssize_t i, Py_ssize_t base)
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, start=Py_ssize_t)
-    cdef tuple _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base)
+    cdef str _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base)
     cdef _count_string(self, Py_ssize_t added, Py_ssize_t end)
     cdef tuple _whole_number(self, str run, Py_ssize_t pos, Py_ssize_t end)
     cdef tuple _number_token(self, str run, is_float, Py_ssize_t pos, Py_ssize_t end)

@@ -430,7 +430,8 @@ def _show(text: str, i: int) -> str:
 #
 # Where the pure-Python tokenizer jumps with a regex or a str method, a C call whose fixed
 # cost is many times that of the few characters an LLM chunk holds, the compiled build walks
-# the characters itself: typed in the .pxd, these become C loops over the str's code points.
+# the characters itself: typed in the .pxd, these become C loops over the str's code points
+# (``for c in reversed(text)`` reads the str's buffer directly; ``text[i:]`` would copy).
 # Each does exactly what its docstring's regex or method does; only `cython.compiled`
 # branches call them (the pure build keeps the regexes), and the tests compare the two.
 
@@ -460,10 +461,12 @@ def _skip_whitespace(text: str, i: int) -> int:
 
 def _last_newline(text: str) -> int:
     """``text.rfind("\\n")``."""
-    i = len(text) - 1
-    while i >= 0 and text[i] != "\n":
+    i = len(text)
+    for c in reversed(text):
         i -= 1
-    return i
+        if c == "\n":
+            return i
+    return -1
 
 
 def _number_run_end(text: str, i: int) -> int:
@@ -542,6 +545,8 @@ class Tokenizer:
         "_scan_max",
         "_short_number",
         "_skipped",
+        "_string_closed",
+        "_string_end",
         "_string_len",
         "_token_start",
         "allow_nan",
@@ -601,6 +606,9 @@ class Tokenizer:
         self.consumed = 0  # characters fed so far (during a feed: before the current chunk)
         self._token_start = 0  # absolute position where the open string/key/number began
         self._string_len = 0  # characters of the open string or key so far
+        # What _string_body says besides the characters: did the string end, and where.
+        self._string_closed = False
+        self._string_end = 0
         # The text so far of a key or number cut by chunk boundaries (see _grown).
         self._key: str | TextBuffer = ""
         self._number: str | TextBuffer = ""
@@ -1055,8 +1063,9 @@ class Tokenizer:
         """A string value with escapes, or one that the chunk cuts (then ``S_IN_STRING``)."""
         self._token_start = base + i
         self._string_len = 0
-        body, i, closed = self._string_body(text, i + 1, base)
-        if closed:
+        body = self._string_body(text, i + 1, base)
+        i = self._string_end
+        if self._string_closed:
             tokens.append((T_STRING, body, self._token_start, base + i))
             self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
             return i
@@ -1119,8 +1128,9 @@ class Tokenizer:
                 return j + 1
             self._token_start = base + i
             self._string_len = 0
-            body, i, closed = self._string_body(text, i + 1, base)
-            if closed:
+            body = self._string_body(text, i + 1, base)
+            i = self._string_end
+            if self._string_closed:
                 tokens.append((T_KEY, body, self._token_start))
                 self.state = S_COLON
                 return i
@@ -1199,8 +1209,9 @@ class Tokenizer:
         n = len(text)
         stack = self.stack
         if state == S_IN_STRING:
-            body, i, closed = self._string_body(text, 0, base)
-            if closed:
+            body = self._string_body(text, 0, base)
+            i = self._string_end
+            if self._string_closed:
                 tokens.append((T_STRING_END, body, base + i))
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return i
@@ -1209,9 +1220,10 @@ class Tokenizer:
             self._pending = text[i:]
             return n
         if state == S_IN_KEY:
-            body, i, closed = self._string_body(text, 0, base)
+            body = self._string_body(text, 0, base)
+            i = self._string_end
             key = self._key = _grown(self._key, body)
-            if closed:
+            if self._string_closed:
                 tokens.append(
                     (T_KEY, key if isinstance(key, str) else key.text(), self._token_start)
                 )
@@ -1255,11 +1267,12 @@ class Tokenizer:
 
     # -- strings ----------------------------------------------------------------------------
 
-    def _string_body(self, text: str, i: int, base: int) -> tuple[str, int, bool]:
-        """Decode string characters from ``text[i]`` on.
+    def _string_body(self, text: str, i: int, base: int) -> str:
+        """Decode string characters from ``text[i]`` on; return them.
 
-        Returns ``(decoded, end, closed)``: ``end`` is past the closing quote when ``closed``,
-        else the start of an escape held back for the next chunk (``len(text)`` if none).
+        Sets ``_string_closed`` (did the string end?) and ``_string_end``: past the closing
+        quote when it did, else the start of an escape held back for the next chunk
+        (``len(text)`` if none).  (Attributes, not a tuple: no object per call.)
         """
         if _COMPILED:  # a C loop instead of the regex
             j = _string_stop(text, i)
@@ -1268,10 +1281,14 @@ class Tokenizer:
             j = m.start() if m is not None else -1
         if j < 0:  # no end in sight: all of it is string
             self._count_string(len(text) - i, base + len(text))
-            return text[i:], len(text), False
+            self._string_end = len(text)
+            self._string_closed = False
+            return text[i:]
         if text[j] == '"':  # no escape before the end: a slice
             self._count_string(j - i, base + j)
-            return text[i:j], j + 1, True
+            self._string_end = j + 1
+            self._string_closed = True
+            return text[i:j]
         if text[j] == "\\" and text.find('"', j + 1) != -1:
             # Escapes and maybe the end: the stdlib's C scanner decodes exactly as json.loads
             # does.  If the string does not end here after all, or is invalid, the loop
@@ -1282,10 +1299,12 @@ class Tokenizer:
                 pass
             else:
                 self._count_string(end - 1 - i, base + end - 1)
-                return body, end, True
+                self._string_end = end
+                self._string_closed = True
+                return body  # type: ignore[no-any-return]
         return self._decode_string(text, i, base)
 
-    def _decode_string(self, text: str, i: int, base: int) -> tuple[str, int, bool]:
+    def _decode_string(self, text: str, i: int, base: int) -> str:
         """``_string_body`` the slow way: escapes one by one, holding back a split one."""
         n = len(text)
         parts: list[str] = []
@@ -1302,9 +1321,10 @@ class Tokenizer:
                 parts.append(text[i:j])
             c = text[j]
             if c == '"':
-                i = j + 1
                 self._count_string(j - start, base + j)
-                return "".join(parts), i, True
+                self._string_end = j + 1
+                self._string_closed = True
+                return "".join(parts)
             if c != "\\":
                 msg = f"invalid control character {c!r} in string (escape it)"
                 self._string_error("control_character", msg, base + j, j - start)
@@ -1352,9 +1372,10 @@ class Tokenizer:
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         i += 6
             parts.append(chr(code))
-        body = "".join(parts)
         self._count_string(i - start, base + i)
-        return body, i, False
+        self._string_end = i
+        self._string_closed = False
+        return "".join(parts)
 
     def _string_error(self, kind: str, msg: str, pos: int, length: int) -> None:
         """A bad character in a string; one past max_string reports the limit first, as it
