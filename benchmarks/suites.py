@@ -295,7 +295,9 @@ SUITES: dict[str, Suite] = {
             "models",
             "Typed partial models: a live Pydantic `Article` after every chunk",
             workloads=("article",),
-            sizes=("10k", "100k"),
+            # A tool call's arguments and a short structured answer (0.5-1 KB) up to a long
+            # article; not 1 MB: pydantic's re-validation is quadratic (minutes a pass).
+            sizes=("0.5k", "1k", "10k", "100k"),
             chunkings=("llm",),
             contenders=("stream-model", "pydantic-partial", "jiter-construct", "parser-model"),
             targets=models_targets,
