@@ -20,8 +20,9 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-# The core modules compiled (src/unspool/NAME.py): the tokenizer's hot loop and its consumers.
-COMPILED = ("_events", "_tokenizer", "_parser", "_splitter", "_extract")
+# The modules compiled (src/unspool/NAME.py): the tokenizer's hot loop, its consumers, and
+# stream_model's builder above the parser.
+COMPILED = ("_events", "_tokenizer", "_parser", "_splitter", "_extract", "_builder")
 SOURCE_DIR = Path(__file__).parent / "src" / "unspool"
 RECORD = "_compiled.json"  # read by src/unspool/_backend.py
 DIRECTIVES = {

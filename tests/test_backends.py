@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import itertools
+import json
 import os
 import pickle
 import shutil
@@ -23,7 +24,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 from strategies import chunked, json_documents, mutations
+from test_targets import BOARD, RECIPES, STEPS, Board, Pet, Recipe
 
 import unspool
 from unspool import ParseError, _backend
@@ -348,3 +351,83 @@ def test_the_stale_check_trusts_a_hash_over_times(tmp_path: Path) -> None:
     report, warning = backend(package)
     assert report == "python True"
     assert "the compiled _parser was built from another" in warning
+
+
+# -- stream_model's builder (src/unspool/_builder.py, compiled with the core) -------------------
+
+
+def python_builder() -> Any:
+    """The Python ``PartialBuilder`` over the Python parser, beside the compiled one (the
+    places, partial classes and errors shared: ``_validate`` is never compiled)."""
+    python_core()
+    import unspool._builder  # noqa: F401 - loads the modules shared below
+
+    for shared in ("_complete", "_dumps", "_errors", "_path", "_validate"):
+        sys.modules.setdefault(f"{ALIAS}.{shared}", sys.modules[f"unspool.{shared}"])
+    return importlib.import_module(f"{ALIAS}._builder").PartialBuilder
+
+
+def model_view(value: Any) -> Any:
+    """A partial as a user reads it: values, field sets, ``completed()``, ``is_complete``."""
+    if isinstance(value, unspool.Partial):
+        fields = sorted(value.model_fields_set)
+        done = sorted(unspool.completed(value))
+        view = model_view(value.__dict__)
+        return (type(value).__name__, unspool.is_complete(value), fields, done, view)
+    if isinstance(value, BaseModel):
+        return (type(value).__name__, model_view(value.__dict__))
+    if isinstance(value, dict):
+        items = [(k, model_view(v)) for k, v in value.items()]
+        return ("dict", unspool.is_complete(value), items)
+    if isinstance(value, list):
+        return ("list", unspool.is_complete(value), [model_view(v) for v in value])
+    return repr(value)
+
+
+def model_run(make: Any, target: Any, chunks: list[Any]) -> list[Any]:
+    """What each ``feed`` and ``close`` returned with the partial after each, then ``final()``,
+    or the first error."""
+    builder = make(target)
+    out: list[Any] = []
+    try:
+        for chunk in chunks:
+            out.append((builder.feed(chunk), model_view(builder.partial)))
+        out.append((builder.close(), model_view(builder.partial)))
+        out.append(model_view(builder.final()))
+    except (ParseError, unspool.ValidationError) as err:
+        out.append((type(err).__name__, str(err), err.path))
+    return out
+
+
+MODEL_CASES = [
+    (Recipe, RECIPES["tea"]),
+    (Board, BOARD),
+    (list[Pet], [{"kind": "cat", "lives": 9}, {"kind": "dog", "name": "Rex"}, {"name": "?"}]),
+    (dict, STEPS[2]),
+    (dict[str, Recipe], RECIPES),
+    (str, "Zoë \u00e9"),
+]
+
+
+@st.composite
+def model_streams(draw: st.DrawFn) -> tuple[Any, list[Any]]:
+    """A target of test_targets with a document for it (often broken), cut anywhere."""
+    target, value = draw(st.sampled_from(MODEL_CASES))
+    text = json.dumps(
+        value, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 1]))
+    )
+    if draw(st.booleans()):
+        text = draw(mutations(text))
+    return target, draw(chunked(text))
+
+
+@needs_compiled
+@given(model_streams())
+def test_builders_agree(stream: tuple[Any, list[Any]]) -> None:
+    """stream_model's builder, compiled and Python: the same partials, errors and values."""
+    from unspool._builder import PartialBuilder
+
+    python = python_builder()
+    assert not unspool._builder.__file__.endswith(".py")  # type: ignore[attr-defined]
+    target, chunks = stream
+    assert model_run(PartialBuilder, target, chunks) == model_run(python, target, chunks)

@@ -17,7 +17,7 @@ from strategies import json_values
 
 import unspool
 from unspool import MISSING, Parser, ValueCompleted, is_complete
-from unspool._validate import PartialBuilder
+from unspool._builder import PartialBuilder
 
 TEXT = (
     '{"title": "Tea", "items": [{"n": 1, "tags": ["a", "bc"]}, {"n": 2, "tags": []}, 3], "x": {}}'
@@ -207,7 +207,7 @@ def test_partial_models_lists_dicts_and_strings(chunker):
 
 
 def test_an_open_partial_is_not_complete():
-    builder = unspool._validate.PartialBuilder(Recipe)
+    builder = PartialBuilder(Recipe)
     builder.feed('{"title": "Te')
     partial = builder.partial
     assert partial is not None and not is_complete(partial) and not is_complete(partial.title)
@@ -222,7 +222,7 @@ def test_a_string_in_a_list_completes_with_its_bare_closing_quote():
     class Tags(BaseModel):
         tags: list[str]
 
-    builder = unspool._validate.PartialBuilder(Tags)
+    builder = PartialBuilder(Tags)
     builder.feed('{"tags": ["ab')
     partial = builder.partial
     assert partial is not None

@@ -25,7 +25,7 @@ from typing_extensions import TypedDict
 
 import unspool
 from unspool import IncompleteJSONError, Partial, ValidationError, completed, is_complete
-from unspool._validate import PartialBuilder
+from unspool._builder import PartialBuilder
 
 
 class Step(BaseModel):

@@ -52,7 +52,8 @@ from typing_extensions import TypedDict
 
 import unspool
 from unspool import IncompleteJSONError, Partial, ValidationError, completed
-from unspool._validate import PartialBuilder, compile_target, empty_partial
+from unspool._builder import PartialBuilder
+from unspool._validate import compile_target, empty_partial
 
 # -- models ------------------------------------------------------------------------------------
 

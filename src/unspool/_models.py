@@ -16,10 +16,11 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from pydantic import TypeAdapter
 
+from ._builder import PartialBuilder
 from ._drivers import AsyncClosingIterator, ClosingIterator, _aowned, _owned
 from ._events import ItemError
 from ._splitter import Splitter
-from ._validate import ItemChecker, M, Partial, PartialBuilder
+from ._validate import ItemChecker, M, Partial
 
 Chunk = str | bytes
 T = TypeVar("T")

@@ -185,7 +185,8 @@ class Encoder:
         try:
             from pydantic import TypeAdapter
 
-            from ._validate import ItemChecker, PartialBuilder
+            from ._builder import PartialBuilder
+            from ._validate import ItemChecker
         except ModuleNotFoundError as err:
             raise ImportError("model= needs pydantic: pip install 'unspool[pydantic]'") from err
         if at is None:
