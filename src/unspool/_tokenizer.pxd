@@ -97,6 +97,7 @@ cdef class Tokenizer:
     cdef public bint allow_nan
     cdef public object max_depth
     cdef public object max_string
+    cdef public Py_ssize_t _string_limit
     cdef public object max_buffer
     cdef public Py_ssize_t _short_number
     cdef public object _scan_max

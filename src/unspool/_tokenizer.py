@@ -548,6 +548,7 @@ class Tokenizer:
         "_string_closed",
         "_string_end",
         "_string_len",
+        "_string_limit",
         "_token_start",
         "allow_nan",
         "consumed",
@@ -592,6 +593,9 @@ class Tokenizer:
         self.allow_nan = allow_nan
         self.max_depth = max_depth if max_depth is not None else 1 << 62
         self.max_string = max_string
+        # max_string for the compares (a C integer in the compiled build: no int object per
+        # compare; a limit past 2**62 characters is none).
+        self._string_limit = min(max_string, 1 << 62)
         self.max_buffer = max_buffer
         # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
         self._short_number = min(18, max_buffer)
@@ -862,7 +866,7 @@ class Tokenizer:
                 self.last_text = chunk
                 n = len(body)
                 self._string_len += len(text)
-                if self._string_len > self.max_string:
+                if self._string_len > self._string_limit:
                     self._store_limit_string(self.consumed + len(chunk))
                     n = 0  # nothing past the limit is returned
                 self.consumed += len(chunk)
@@ -936,7 +940,7 @@ class Tokenizer:
                         # The usual ', "key": ' in one match; anything else goes step by step
                         # (as does everything in the compiled build, whose steps are C loops).
                         m = None if _COMPILED else _NEXT_KEY.match(text, i)
-                        if m is None or m.end(1) - m.start(1) > self.max_string:
+                        if m is None or m.end(1) - m.start(1) > self._string_limit:
                             state = S_KEY
                             i += 1
                             continue
@@ -1000,7 +1004,7 @@ class Tokenizer:
                     return self._open_string(text, i, base, tokens)
                 j = m.start()
             # No escape before the end: a slice.
-            if j - i - 1 > self.max_string:
+            if j - i - 1 > self._string_limit:
                 self._limit_whole_string(j - i - 1, base + j)
             tokens.append((T_STRING, text[i + 1 : j], base + i, base + j + 1))
             self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
@@ -1118,7 +1122,7 @@ class Tokenizer:
                 m = _STRING_STOP.search(text, i + 1)
                 j = -1 if m is None else m.start()
             if j >= 0 and text[j] == '"':
-                if j - i - 1 > self.max_string:
+                if j - i - 1 > self._string_limit:
                     self._limit_whole_string(j - i - 1, base + j)
                 tokens.append((T_KEY, text[i + 1 : j], base + i))
                 if text[j + 1 : j + 2] == ":":  # the usual '"key":' in one step
@@ -1385,7 +1389,7 @@ class Tokenizer:
 
     def _count_string(self, added: int, end: int) -> None:
         self._string_len += added
-        if self._string_len > self.max_string:
+        if self._string_len > self._string_limit:
             self._store_limit_string(end)
             raise self._stored()
 
