@@ -812,7 +812,8 @@ def llm_chunks(parts: Iterator[str], seed: int = 0) -> Iterator[str]:
 
 def held_text(splitter: Splitter) -> int:
     """Characters the splitter keeps: the open item's text, kept or held by the tokenizer."""
-    return splitter._kept.buffer.length + splitter._tok.held()
+    parked = sum(map(len, splitter._park))  # chunks the splitter parks for the tokenizer
+    return splitter._kept.buffer.length + splitter._tok.held() + parked
 
 
 @pytest.mark.parametrize("at", ["/items", None])

@@ -308,6 +308,8 @@ class Splitter:
     a document starts at the first ``{``, later ones at a ``{`` or ``[`` that begins a line.
     """
 
+    __module__ = "unspool"  # here, not later: the compiled class is immutable (setup.py)
+
     def __init__(
         self,
         at: str | None = None,
@@ -354,18 +356,24 @@ class Splitter:
         self._error: ParseError | None = None
         self._bytes: bool | None = None  # is the stream bytes? (None until the first chunk)
         # feed may go straight to the tokenizer: a str stream, no error, not closed, no
-        # front-end (extract=True) nor recovery wrapper (which has a feed of its own).
+        # front-end (extract=True) nor recovery wrapper (which feeds the core itself).
         self._ready = False
         self._front = extract or self._recover
-        # On that path, the item the tokenizer holds back (see feed).
-        self._held: Any = None
+        # While the tokenizer holds an item back (hold_whole; str streams), the chunks that
+        # cannot end it (no closing bracket, no line end where that matters) are parked
+        # here, up to _park_room characters (-1: not parking), and handed to the tokenizer
+        # in one piece with the next chunk it must see.  It would only add them to what it
+        # holds: parked, a chunk costs no call (most chunks are inside an item).
+        self._park: list[str] = []
+        self._park_room = -1
+        self._park_closer = "}"  # the held item's closing bracket
+        self._park_line = False  # a line end must not be held either (HOLD_LINE)
         self._restart(0, 0, 0)
-        if self._recover:  # the recovery wraps this core: it takes feed and close
-            lines = _LineRecovery(self, on_error == "yield")
-            self.feed = lines.feed  # type: ignore[method-assign]
-            self.close = lines.close  # type: ignore[method-assign]
-        # extract=True: the front-end that finds the JSON in model text takes feed and close
-        # (see _extract).
+        # on_error "skip"/"yield": the NDJSON recovery that wraps this core; feed and close
+        # hand it their calls first (it has a fast path of its own).
+        self._lines = _LineRecovery(self, on_error == "yield") if self._recover else None
+        # extract=True: the front-end that finds the JSON in model text; feed and close hand
+        # it their calls (see _extract).
         self._extract: Extractor | None = None
         if extract:
             self._options["stop_after_document"] = True
@@ -400,41 +408,82 @@ class Splitter:
 
     def feed(self, chunk: str | bytes) -> list[Any]:
         """Split one more chunk; return the items it completes, in order."""
-        held = self._held
-        if held is not None and type(chunk) is str and held.closer not in chunk:
-            # _Held.add's first case for the item the tokenizer holds back (no line ends
-            # on this path), inlined: the call was most of the cost of a chunk inside an item.
-            n = held.length + len(chunk)
-            if n <= held.room:
-                held.parts.append(chunk)
-                held.length = n
-                return []
-        if self._ready and type(chunk) is str:  # the usual case first: see _ready
-            tok = self._tok
-            tokens = tok.feed(chunk)
-            self._held = tok._held
-            if not tokens and not tok.last_text:
-                return []  # the tokenizer holds it back (in an item not ended yet), or ""
-            out: list[Any] = []
-            try:
-                self._take(tokens, out)
-            except ParseError as err:
-                self._error = err
-                self._ready = False
-                self._held = None
-                if not out:
-                    raise
-            return out
+        if (
+            type(chunk) is str
+            and (n := len(chunk)) <= self._park_room
+            and self._park_closer not in chunk
+            and (not self._park_line or "\n" not in chunk)
+        ):  # the usual chunk: inside an item held back (see _park)
+            self._park.append(chunk)
+            self._park_room -= n
+            return []
+        if type(chunk) is str and self._ready:  # the usual case otherwise: see _ready
+            return self._feed_ready(chunk)
+        if self._lines is not None:  # on_error "skip"/"yield": the recovery takes it
+            return self._lines.feed(chunk)
+        return self._feed_other(chunk)
+
+    def _feed_ready(self, chunk: str) -> list[Any]:
+        """``feed`` of a str chunk straight to the tokenizer (``_ready``)."""
+        tok = self._tok
+        if self._park:  # the parked chunks first, in one piece
+            chunk = "".join(self._park) + chunk
+            self._park.clear()
+        tokens = tok.feed(chunk)
+        held = tok._held
+        if held is None:
+            self._park_room = -1
+        else:  # as _park_at (inlined: a call per item and per 256 characters held)
+            self._park_room = held.room - held.length
+            self._park_closer = held.closer
+        if not tokens and not tok.last_text:
+            return []  # the tokenizer holds it back (in an item not ended yet), or ""
+        out: list[Any] = []
+        try:
+            self._take(tokens, out)
+        except ParseError as err:
+            self._error = err
+            self._ready = False
+            self._park_room = -1
+            if not out:
+                raise
+        return out
+
+    def _park_at(self, held: Any) -> None:
+        """After a feed of the tokenizer: if it holds an item back (its ``_held``), park the
+        chunks that cannot end it, as many characters as it would add to its held parts
+        without packing them (so that it sees the same text in fewer pieces)."""
+        if held is None:
+            self._park_room = -1
+        else:
+            self._park_room = held.room - held.length
+            self._park_closer = held.closer
+            self._park_line = held.newline != held.closer
+
+    def _unpark(self, chunk: str) -> str:
+        """The parked text with ``chunk`` after it, for the tokenizer; parking stops."""
+        self._park_room = -1
+        if not self._park:
+            return chunk
+        text = "".join(self._park) + chunk
+        self._park.clear()
+        return text
+
+    def _feed_other(self, chunk: Any) -> list[Any]:
+        """``feed`` off the fast path: the first chunk, bytes, str subclasses, after an error
+        or ``close()``, and the front-end (extract) that wraps this core."""
         if self._error is not None:
             raise self._error
         if self._closed:
             raise ValueError("Splitter.feed() after close()")
         if self._extract is not None:
             return self._extract.feed(chunk)
-        out = []
+        out: list[Any] = []
         try:
             if type(chunk) is not str or self._bytes is not False:
                 chunk = self._checked(chunk)
+            if self._park_room >= 0:  # a str subclass inside an item held back
+                chunk = self._unpark(chunk)
             self._real(chunk, out)
         except ParseError as err:
             self._error = err
@@ -465,12 +514,13 @@ class Splitter:
         """End of input: return the last items, or raise if the text is truncated or bad."""
         if self._error is not None:
             raise self._error
+        if self._lines is not None:
+            return self._lines.close()
         if self._extract is not None:
             return self._extract.close()
         out: list[Any] = []
         self._closed = True
         self._ready = False
-        self._held = None
         try:
             self._close(out)
             msg = self._pointer.no_match()
@@ -487,6 +537,8 @@ class Splitter:
     def _close(self, out: list[Any]) -> None:
         """End the tokenizer's input (what it held back first: its tokens say what is wrong)."""
         tok = self._tok
+        if self._park_room >= 0:  # what feed parked first (the tokenizer only holds it too)
+            tok.feed(self._unpark(""))
         tokens = tok.release()
         if tokens is not None:
             self._take(tokens, out)
@@ -763,7 +815,7 @@ class _LineRecovery:
     (the rest of it as later chunks bring it: ``_Discard``), reports it -- an ``ItemError`` in
     its place, or a warning on the ``unspool`` logger -- and restarts the core at the start
     of the next line, with positions kept absolute, then replays the text after that line
-    end.  It takes the core's ``feed`` and ``close``.
+    end.  The core's ``feed`` and ``close`` hand it their calls (off their fast path).
     """
 
     def __init__(self, core: Splitter, yield_errors: bool) -> None:
@@ -779,39 +831,28 @@ class _LineRecovery:
             raise core._error
         if core._closed:
             raise ValueError("Splitter.feed() after close()")
-        held = core._tok._held
-        if (
-            held is not None
-            and type(chunk) is str
-            and held.closer not in chunk
-            and held.newline not in chunk
-        ):
-            # As in Splitter.feed: _Held.add's first case for the document held, inlined
-            # (four calls per chunk otherwise, most of the cost of a chunk inside a line).
-            n = held.length + len(chunk)
-            if n <= held.room:
-                held.parts.append(chunk)
-                held.length = n
-                return []
         out: list[Any] = []
         try:
             if type(chunk) is not str or core._bytes is not False:
                 chunk = core._checked(chunk)
             if type(chunk) is str:
+                if core._park:  # what Splitter.feed parked goes first
+                    chunk = core._unpark(chunk)
                 self._feed_text(chunk, out, False)
+                core._park_at(core._tok._held if self._discard is None else None)
             else:
                 self._feed_bytes(chunk, out)
         except ParseError as err:
             core._error = err
+            core._park_room = -1
             if not out:
                 raise
         return out
 
     def close(self) -> list[Any]:
-        """``Splitter.close`` with bad lines dropped (an unterminated last line too)."""
+        """``Splitter.close`` with bad lines dropped (an unterminated last line too; no error
+        stored)."""
         core = self._core
-        if core._error is not None:
-            raise core._error
         out: list[Any] = []
         core._closed = True
         try:
