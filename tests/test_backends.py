@@ -25,11 +25,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from strategies import chunked, json_documents, mutations
+from strategies import chunked, json_documents, mutations, split_at
 from test_targets import BOARD, RECIPES, STEPS, Board, Pet, Recipe
 
 import unspool
 from unspool import ParseError, _backend
+from unspool._tokenizer import T_WHOLE
 
 COMPILED = unspool.BACKEND == "compiled"
 needs_compiled = pytest.mark.skipif(
@@ -254,6 +255,216 @@ def test_tokenizers_agree_on_the_parsers_hand_off(
     compiled = unspool._tokenizer.Tokenizer
     options = {"multiple": multiple, "max_string": max_string}
     assert tokens_into(compiled(**options), chunks) == tokens_into(python(**options), chunks)
+
+
+# The compiled build reads whole values (documents, items) with its own C scanner
+# (_tokenizer.pxd), the Python build with the stdlib's: both must accept the same texts and
+# give the same values (types, big ints and int()'s digit limit, -0.0, 1e400, surrogates,
+# duplicate keys, NaN only when allowed, the limits), so that the tokens stay the same.
+WHOLE_SCALARS = [
+    *(p for p in TOKEN_PIECES if p not in ("[", "{", ",", ":", "]", "}")),
+    '"\\ud83d\\ude00"',  # a pair, escaped
+    '"\\ud83dx\\ude00"',  # each half alone
+    '"\\ud83d\\u0041\\udfff\\ud800"',
+    '"\\ud83d\\u12"',
+    '"\ud800\udfff"',  # raw lone surrogates (str streams only)
+    '"\\/\\b\\f\\n\\r\\t\\u0000\\u001f\\u007f\\u00ff\\u0100\\uffff"',
+    '"ascii"',
+    '"lat\u00ff"',
+    '"bmp\u0100"',
+    '"\U0001f600"',
+    '"\\q"',
+    '"\\u00e"',
+    '""',
+    "999999999999999999",
+    "-999999999999999999",
+    "1000000000000000000",
+    "-9223372036854775809",
+    "18446744073709551616",
+    "4" * 4300,
+    "4" * 4301,  # past int()'s digit limit: ValueError, read as tokens
+    "-0",
+    "-0.0",
+    "0e0",
+    "1E+2",
+    "1e-2",
+    "2.5E2",
+    "1e400",
+    "-1e400",
+    "5e-324",
+    "0.1e1",
+    "1.5e",
+    "-x",
+    "+1",
+    ".5",
+    "false",
+    "null",
+    "tru",
+    "Infinity",
+    "-Infinityx",
+    "NaNa",
+]
+# Strings and numbers made of parts (each kind of character and escape, next to each other).
+WHOLE_STRING_PARTS = [
+    *("a", "\u00e9", "\u0100", "\U0001f600", "\ud800", "\x01", "\x7f", "\n"),
+    *('\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\x", "\\u12"),
+    *("\\u0041", "\\u00E9", "\\u20ac", "\\ud83d", "\\ude00", "\\ud83d\\ude00", "\\uDBFF"),
+]
+WHOLE_INVALID_PARTS = ["\x01", "\n", "\\x", "\\u12"]
+
+
+def _quoted(parts: list[str]) -> str:
+    return '"' + "".join(parts) + '"'
+
+
+whole_strings = st.lists(
+    st.sampled_from([p for p in WHOLE_STRING_PARTS if p not in WHOLE_INVALID_PARTS]), max_size=6
+).map(_quoted)
+whole_numbers = st.one_of(
+    st.integers().map(str),
+    st.floats(allow_nan=False).map(json.dumps),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,4})?([eE][-+]?[0-9]{1,3})?", fullmatch=True),
+)
+WHOLE_KEYS = ['"a"', '"b"', '"\\u0061"', '"\u00e9"', '""', '"\\ud83d"', '"\\ud83d\\ude00"']
+WHOLE_SPACES = ["", " ", "\n", " \t\r\n "]
+
+
+def _loads(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+WHOLE_VALID = [p for p in WHOLE_SCALARS if _loads(f"[{p}]")]
+WHOLE_INVALID = [p for p in WHOLE_SCALARS if p not in WHOLE_VALID]
+
+
+@st.composite
+def whole_texts(draw: st.DrawFn) -> str:
+    """A container of WHOLE_SCALARS (objects with maybe duplicate keys), maybe mutated."""
+    space = st.sampled_from(WHOLE_SPACES)
+
+    def pair(value: str) -> st.SearchStrategy[str]:
+        return st.tuples(st.sampled_from(WHOLE_KEYS), space, space).map(
+            lambda k: k[0] + k[1] + ":" + k[2] + value
+        )
+
+    def containers(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        elements = st.lists(children, max_size=4)
+        members = st.lists(children.flatmap(pair), max_size=4)
+        return st.one_of(
+            st.tuples(elements, space).map(lambda e: "[" + e[1] + ("," + e[1]).join(e[0]) + "]"),
+            st.tuples(members, space).map(lambda m: "{" + m[1] + ("," + m[1]).join(m[0]) + "}"),
+        )
+
+    # Mostly valid: one invalid leaf makes the whole value invalid (the mutations break more).
+    valid = st.one_of(st.sampled_from(WHOLE_VALID), whole_strings, whole_numbers)
+    parts = st.lists(st.sampled_from(WHOLE_STRING_PARTS), max_size=4)
+    invalid = st.one_of(st.sampled_from(WHOLE_INVALID), parts.map(_quoted))
+    leaves = st.integers(0, 19).flatmap(lambda k: invalid if k == 0 else valid)
+    text = draw(containers(st.recursive(leaves, containers, max_leaves=12)))
+    if draw(st.integers(0, 3)) == 0:
+        text = draw(st.one_of(mutations(text), json_documents()))
+    return text + draw(st.sampled_from(["", "\n", " [1]", "]", "}"]))
+
+
+whole_options = st.fixed_dictionaries(
+    {
+        "whole_values": st.sampled_from([("{[",), ("{[",), ("", "{["), ("[", "{"), ("", "", "[")]),
+        "whole_duplicates": st.booleans(),
+        "allow_nan": st.booleans(),
+        "multiple": st.booleans(),
+        "max_depth": st.sampled_from([None, 1, 3, 1000, 1000, 1000]),
+        "hold_whole": st.sampled_from([0, 1, 2]),
+    },
+).flatmap(  # mostly no limit that a value passes (such a value is read as tokens, not scanned)
+    lambda options: st.sampled_from([{}, {}, {}, {}, {"max_string": 4}, {"max_buffer": 8}]).map(
+        lambda limits: options | limits
+    )
+)
+
+
+@needs_compiled
+@given(whole_texts(), whole_options, st.integers(0, 2))
+def test_whole_values_agree(text: str, options: dict[str, Any], cuts: int) -> None:
+    """One chunk (or a few, to hold a value back): the same tokens, errors and values."""
+    python_core()
+    python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
+    compiled = unspool._tokenizer.Tokenizer
+    chunks = split_at(text, [len(text) * k // 3 for k in range(1, cuts + 1)])
+    assert tokens_of(compiled(**options), chunks) == tokens_of(python(**options), chunks)
+    one, other = compiled(**options), python(**options)
+    for chunk in chunks:
+        try:
+            got, expected = one.feed(chunk), other.feed(chunk)
+        except ParseError:
+            break
+        # == on top of the reprs: each str built in C is in its canonical kind (else == fails)
+        assert [t for t in got if t[0] == T_WHOLE] == [t for t in expected if t[0] == T_WHOLE]
+
+
+@needs_compiled
+@pytest.mark.parametrize("scalar", WHOLE_SCALARS)
+def test_whole_values_of_each_scalar_agree(scalar: str) -> None:
+    """Each scalar (valid or not) in an array and under a duplicated key, with and without
+    NaN and duplicates allowed."""
+    python_core()
+    python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
+    compiled = unspool._tokenizer.Tokenizer
+    for text in (f"[{scalar}]", f'{{"k": {scalar}, "k": [{scalar}, {scalar}]}}'):
+        for allow_nan, duplicates in itertools.product((False, True), repeat=2):
+            options = {"scan_documents": True, "allow_nan": allow_nan}
+            options["whole_duplicates"] = duplicates
+            got, expected = compiled(**options), python(**options)
+            assert tokens_of(got, [text]) == tokens_of(expected, [text])
+
+
+@needs_compiled
+def test_whole_strings_of_each_pair_of_parts_agree() -> None:
+    """Every escape and kind of character next to every other, in a value and in a key."""
+    python_core()
+    python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
+    compiled = unspool._tokenizer.Tokenizer
+    for a, b in itertools.product(WHOLE_STRING_PARTS, repeat=2):
+        text = f'["{a}{b}", {{"{b}{a}": "{a}"}}, "{b}"]'
+        got, expected = compiled(scan_documents=True), python(scan_documents=True)
+        assert tokens_of(got, [text]) == tokens_of(expected, [text])
+        assert compiled(scan_documents=True).feed(text) == python(scan_documents=True).feed(text)
+
+
+def nesting(value: Any) -> list[Any]:
+    """The containers' types down the first child (no recursion: values too deep for repr)."""
+    kinds = []
+    while isinstance(value, (dict, list)) and value:
+        kinds.append(type(value))
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return [*kinds, repr(value)]
+
+
+@needs_compiled
+@pytest.mark.parametrize("depth", [999, 1000, 1001, 5000])
+@pytest.mark.parametrize("max_depth", [None, 1000, 10_000])
+def test_whole_values_past_the_scanners_depth_agree(depth: int, max_depth: int | None) -> None:
+    """The C scanner nests at most 1,000 deep (the stdlib's stops near the recursion limit),
+    then the tokens read the value: the same value, or the same error, in both builds."""
+    python = python_core()._parser.Parser
+    texts = {
+        depth + 1: "[" * depth + "[1]" + "]" * depth,
+        depth: '{"a":' * depth + "1" + "}" * depth,
+    }
+    for nest, text in texts.items():
+        results = []
+        for parser in (unspool.Parser(max_depth=max_depth), python(max_depth=max_depth)):
+            try:
+                parser.feed(text)
+                parser.close()
+                results.append(nesting(parser.value))
+            except ParseError as err:
+                results.append((err.kind, err.pos))
+        assert results[0] == results[1]
+        assert (nest > (max_depth or 1 << 62)) == isinstance(results[0], tuple)
 
 
 def test_the_character_loops_do_what_the_regexes_do() -> None:

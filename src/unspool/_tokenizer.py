@@ -37,14 +37,16 @@ with escapes and whole values (below); wherever it might disagree, the tokens de
 
 Whole values (``whole_values``, ``scan_documents``).  A consumer that wants the values at a
 depth as values, not as tokens (the Parser its documents, the Splitter its items), names the
-depth: a container that begins there and ends in the text at hand is read by the C scanner
-and emitted as one ``T_WHOLE`` token, with the state after it as if its tokens had been
-read.  The scanner agrees with the tokens where it is used: NaN only if allowed, no
-duplicate keys unless the consumer does not care (``whole_duplicates``: json.loads keeps the
-last, as a consumer of the tokens would), no string or number longer than the limits (the
-value is no longer than ``min(max_string, max_buffer)``), no nesting past ``max_depth``
-(measured when the value has more brackets than the depth left); anything it refuses is
-read as tokens, which decide.  With ``hold_whole`` such a value that has not ended yet is
+depth: a container that begins there and ends in the text at hand is read by a C scanner
+(the stdlib's; the compiled build has its own, ``_scan_whole``, which accepts what the
+stdlib's accepts, gives the same values, and checks the depth as it reads) and emitted as
+one ``T_WHOLE`` token, with the state after it as if its tokens had been read.  The scanner
+agrees with the tokens where it is used: NaN only if allowed, no duplicate keys unless the
+consumer does not care (``whole_duplicates``: json.loads keeps the last, as a consumer of
+the tokens would), no string or number longer than the limits (the value is no longer than
+``min(max_string, max_buffer)``), no nesting past ``max_depth`` (the pure build measures it
+when the value has more brackets than the depth left); anything it refuses is read as
+tokens, which decide.  With ``hold_whole`` such a value that has not ended yet is
 held back -- its text not read, ``consumed`` not advanced -- until a chunk brings its closing
 bracket (then it is scanned again with all the held text as one chunk) or the hold can no
 longer pay (a scan that did not fail at the end of the text, ``_ATTEMPTS_MAX`` failed scans,
@@ -299,6 +301,22 @@ _SCANNERS = (
 )
 
 
+# What json.loads gives for NaN, Infinity and -Infinity: the scanners' very objects.
+_NAN_VALUES = tuple(json.loads("[NaN, Infinity, -Infinity]"))
+# How deep the compiled build's scanner nests (it recurses, as the stdlib's does to about
+# the recursion limit): deeper values are read as tokens.
+_SCAN_DEPTH_MAX = 1000
+
+if not cython.compiled:
+
+    def _scan_whole(text: str, i: int, constants: Any, duplicates: bool, room: int) -> Any:
+        """The compiled build's reader of whole values (C, in _tokenizer.pxd): ``(value,
+        end)`` for the container at ``text[i]``, as the stdlib scanner (``_SCANNERS``) reads
+        it with ``constants`` (NaN, Infinity, -Infinity) or None, and ``duplicates``; None
+        where that scanner fails, or containers nest more than ``room`` deep."""
+        raise AssertionError("compiled build only")
+
+
 def _maybe_incomplete(exc: BaseException, text: str) -> bool:
     """Could more text complete ``text``, on which a scan failed like this?
 
@@ -533,6 +551,7 @@ class Tokenizer:
         "_bad_utf8",
         "_bytes_done",
         "_decoder",
+        "_duplicates",
         "_held",
         "_key",
         "_last_line_start",
@@ -602,6 +621,7 @@ class Tokenizer:
         # The C scanner's strings and numbers cannot be longer than the text it reads.
         self._scan_max = min(max_string, max_buffer)
         self._scan = _SCANNERS[allow_nan][whole_duplicates]
+        self._duplicates = whole_duplicates  # (for the compiled build's scanner)
         self.error: ParseError | None = None
         self.stack: list[int] = []  # OBJECT / ARRAY per open container
         self.state = S_VALUE
@@ -1174,7 +1194,7 @@ class Tokenizer:
         end = 0
         if text.find(closer, i + 1) >= 0:
             try:
-                value, end = self._scan(text, i)
+                value, end = self._scan_c(text, i) if _COMPILED else self._scan(text, i)
             except _SCAN_FAILED as exc:
                 attempts += 1  # each costs a scan of all the value's text so far
                 if not self.hold_whole or not _maybe_incomplete(exc, text):
@@ -1194,16 +1214,33 @@ class Tokenizer:
             if not self.stack:
                 self.documents -= 1  # counted again when it is read
             return -2 - i
-        if end - i > self._scan_max:
-            return 0  # a string or number in it may be longer than the limits
-        room = self.max_depth - len(self.stack)  # the depth it may nest to
-        if end - i > 2 * room:  # n characters nest at most n / 2 deep
-            brackets = text.count("[", i, end) + text.count("{", i, end)
-            if brackets > room and _deeper_than(value, room):
-                return 0
+        if end < 0 or end - i > self._scan_max:
+            return 0  # refused, or a string or number in it may be longer than the limits
+        if not _COMPILED:  # (the compiled build's scanner checks the depth as it reads)
+            room = self.max_depth - len(self.stack)  # the depth it may nest to
+            if end - i > 2 * room:  # n characters nest at most n / 2 deep
+                brackets = text.count("[", i, end) + text.count("{", i, end)
+                if brackets > room and _deeper_than(value, room):
+                    return 0
         tokens.append((T_WHOLE, value, base + i, base + end))
         self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
         return end
+
+    def _scan_c(self, text: str, i: int) -> tuple[Any, int]:
+        """The compiled build's scan of the container at ``text[i]`` (``_scan_whole``): its
+        value and end, or an end of -1 where it is to be read as tokens.
+
+        Where the C scanner refuses a value that is held (``hold_whole``), the stdlib scanner
+        reads it again to raise what ``_maybe_incomplete`` asks about, as in the pure build.
+        """
+        room = self.max_depth - len(self.stack)  # the depth it may nest to
+        constants = _NAN_VALUES if self.allow_nan else None
+        scanned = _scan_whole(text, i, constants, self._duplicates, min(room, _SCAN_DEPTH_MAX))
+        if scanned is not None:
+            return scanned  # type: ignore[no-any-return]
+        if self.hold_whole:
+            self._scan(text, i)  # raises where the C scanner did not fail for depth
+        return None, -1
 
     # -- tokens cut by a chunk boundary -----------------------------------------------------
 
