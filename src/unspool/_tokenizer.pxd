@@ -385,6 +385,24 @@ cdef extern from *:
         }
     }
 
+    /* text.count("\n"), in one pass the compiler can vectorise (str.count stops to compare
+       each match with a maximum count: ~0.75 ms on a 1 MB article held as UCS4). */
+    static Py_ssize_t unspool_count_newlines(PyObject *text) {
+        Py_ssize_t n, count = 0, k;
+    #if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(text) < 0) return -1;
+    #endif
+        n = PyUnicode_GET_LENGTH(text);
+        const void *data = PyUnicode_DATA(text);
+    #define UWS_COUNT(T) { const T *p = (const T *)data; for (k = 0; k < n; k++) count += p[k] == '\n'; }
+        switch (PyUnicode_KIND(text)) {
+        case PyUnicode_1BYTE_KIND: UWS_COUNT(Py_UCS1) break;
+        case PyUnicode_2BYTE_KIND: UWS_COUNT(Py_UCS2) break;
+        default: UWS_COUNT(Py_UCS4) break;
+        }
+        return count;
+    }
+
     /* (value, end) for the container at text[i], or None (refused: the tokens decide).  Errors
        other than a ValueError (int()'s digit limit) propagate, as from json.loads. */
     static PyObject *unspool_scan_whole(PyObject *text, Py_ssize_t i, PyObject *constants,
@@ -412,6 +430,7 @@ cdef extern from *:
         return result;
     }
     """
+    Py_ssize_t _count_newlines "unspool_count_newlines"(str text) except -1
     object _scan_whole "unspool_scan_whole"(str text, Py_ssize_t i, object constants,
                                             bint duplicates, Py_ssize_t room)
 

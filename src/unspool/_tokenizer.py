@@ -309,6 +309,10 @@ _SCAN_DEPTH_MAX = 1000
 
 if not cython.compiled:
 
+    def _count_newlines(text: str) -> int:
+        """The compiled build's ``text.count("\\n")`` (C, in _tokenizer.pxd)."""
+        raise AssertionError("compiled build only")
+
     def _scan_whole(text: str, i: int, constants: Any, duplicates: bool, room: int) -> Any:
         """The compiled build's reader of whole values (C, in _tokenizer.pxd): ``(value,
         end)`` for the container at ``text[i]``, as the stdlib scanner (``_SCANNERS``) reads
@@ -911,7 +915,7 @@ class Tokenizer:
         # Account for the chunk: absolute position and newline counts.
         last = _last_newline(chunk) if _COMPILED else chunk.rfind("\n")
         if last >= 0:
-            self._lines += chunk.count("\n")
+            self._lines += _count_newlines(chunk) if _COMPILED else chunk.count("\n")
             self._last_line_start = self._line_start
             self._line_start = self.consumed + last + 1
         self.consumed += len(chunk)
