@@ -114,6 +114,9 @@ setup(
         Extension(
             f"unspool.{name}",
             [f"src/unspool/{name}.py"],
+            # The tokenizer's hand-written C (_whole_scan.h): the .c is generated elsewhere.
+            include_dirs=["src/unspool"],
+            depends=["src/unspool/_whole_scan.h"],
         )
         for name in COMPILED
     ],

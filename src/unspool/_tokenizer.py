@@ -310,11 +310,11 @@ _SCAN_DEPTH_MAX = 1000
 if not cython.compiled:
 
     def _count_newlines(text: str) -> int:
-        """The compiled build's ``text.count("\\n")`` (C, in _tokenizer.pxd)."""
+        """The compiled build's ``text.count("\\n")`` (C, in _whole_scan.h)."""
         raise AssertionError("compiled build only")
 
     def _scan_whole(text: str, i: int, constants: Any, duplicates: bool, room: int) -> Any:
-        """The compiled build's reader of whole values (C, in _tokenizer.pxd): ``(value,
+        """The compiled build's reader of whole values (C, in _whole_scan.h): ``(value,
         end)`` for the container at ``text[i]``, as the stdlib scanner (``_SCANNERS``) reads
         it with ``constants`` (NaN, Infinity, -Infinity) or None, and ``duplicates``; None
         where that scanner fails, or containers nest more than ``room`` deep."""
