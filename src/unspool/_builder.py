@@ -169,19 +169,8 @@ _AT_ROOT: dict[Any, Any] = {}
 
 
 class _Builder:
-    """What ``PartialBuilder`` is, as a C type in the compiled build (not generic: a C type
-    cannot derive from ``Generic``).
-
-    ``feed(chunk)`` returns True when the partial changed visibly; ``partial`` is the live
-    partial (``None`` until the document begins), the same instance throughout, updated in
-    place; ``close()`` ends the input; ``final()`` then validates the whole value, once.
-
-    The target is a model (the partial is its ``Partial[Model]``), a ``RootModel`` (a
-    ``Partial[Root]``, a RootModel whose ``.root`` is the partial root value: see
-    ``stream_model``), or any type or ``TypeAdapter`` pydantic validates (the partial is
-    the root value as it streams: a list of partials for ``list[Model]``, a dict, a string
-    that grows, a number once complete).
-    """
+    """``PartialBuilder``'s state and methods, a C type in the compiled build (not generic:
+    a C type cannot derive from ``Generic``); see ``PartialBuilder`` below."""
 
     def __init__(self, target: Any, **options: Any) -> None:
         self._stack: list[_Open] = []

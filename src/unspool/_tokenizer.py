@@ -363,8 +363,9 @@ class _Held:
         self.attempts = attempts
 
     def add(self, chunk: str) -> bool:
-        """Hold ``chunk`` too; False if the value would pass ``limit``.  (The Splitter inlines
-        the first case in its feed: most chunks of an item take it.)"""
+        """Hold ``chunk`` too; False if the value would pass ``limit``.  (The Splitter parks
+        the chunks that cannot end the value, up to ``room``, and hands them over in one
+        piece: see ``Splitter._park``.)"""
         n = self.length + len(chunk)
         if n <= self.room:
             self.parts.append(chunk)
