@@ -226,11 +226,27 @@ static PyObject *uws_constant(const uws_state *s, Py_ssize_t index) {
     return s->constants == Py_None ? NULL : PyTuple_GET_ITEM(s->constants, index);
 }
 
+/* After a member or element ending before i: the index of the next one (past the ',' and
+   whitespace), UWS_CLOSED past `closer` (*endp is then the index after it), or -1 where
+   neither comes (refused). */
+#define UWS_CLOSED (-2)
+static Py_ssize_t uws_after_item(const uws_state *s, Py_ssize_t i, Py_UCS4 closer,
+                                 Py_ssize_t *endp) {
+    i = uws_skip(s, i);
+    if (i >= s->len) return -1;
+    Py_UCS4 c = UWS_READ(s, i);
+    if (c == closer) {
+        *endp = i + 1;
+        return UWS_CLOSED;
+    }
+    if (c != ',') return -1;
+    return uws_skip(s, i + 1);
+}
+
 /* The object whose '{' is at i - 1. */
 static PyObject *uws_object(uws_state *s, Py_ssize_t i, Py_ssize_t depth, Py_ssize_t *endp) {
     PyObject *obj = PyDict_New(), *key, *value;
     Py_ssize_t size;
-    Py_UCS4 c;
     if (obj == NULL) return NULL;
     i = uws_skip(s, i);
     if (i < s->len && UWS_READ(s, i) == '}') {
@@ -256,15 +272,9 @@ static PyObject *uws_object(uws_state *s, Py_ssize_t i, Py_ssize_t depth, Py_ssi
         Py_DECREF(key);
         Py_DECREF(value);
         if (err < 0 || (!s->duplicates && PyDict_GET_SIZE(obj) == size)) goto fail;
-        i = uws_skip(s, i);
-        if (i >= s->len) goto fail;
-        c = UWS_READ(s, i);
-        if (c == '}') {
-            *endp = i + 1;
-            return obj;
-        }
-        if (c != ',') goto fail;
-        i = uws_skip(s, i + 1);
+        i = uws_after_item(s, i, '}', endp);
+        if (i == UWS_CLOSED) return obj;
+        if (i < 0) goto fail;
     }
 fail:
     Py_DECREF(obj);
@@ -274,7 +284,6 @@ fail:
 /* The array whose '[' is at i - 1. */
 static PyObject *uws_array(uws_state *s, Py_ssize_t i, Py_ssize_t depth, Py_ssize_t *endp) {
     PyObject *list = PyList_New(0), *value;
-    Py_UCS4 c;
     if (list == NULL) return NULL;
     i = uws_skip(s, i);
     if (i < s->len && UWS_READ(s, i) == ']') {
@@ -287,15 +296,9 @@ static PyObject *uws_array(uws_state *s, Py_ssize_t i, Py_ssize_t depth, Py_ssiz
         int err = PyList_Append(list, value);
         Py_DECREF(value);
         if (err < 0) goto fail;
-        i = uws_skip(s, i);
-        if (i >= s->len) goto fail;
-        c = UWS_READ(s, i);
-        if (c == ']') {
-            *endp = i + 1;
-            return list;
-        }
-        if (c != ',') goto fail;
-        i = uws_skip(s, i + 1);
+        i = uws_after_item(s, i, ']', endp);
+        if (i == UWS_CLOSED) return list;
+        if (i < 0) goto fail;
     }
 fail:
     Py_DECREF(list);
