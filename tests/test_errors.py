@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import re
 
 import pytest
 from hypothesis import given
@@ -19,6 +20,7 @@ from unspool import (
     LimitExceeded,
     ParseError,
     Parser,
+    Splitter,
     StringDelta,
     UnspoolError,
     ValueCompleted,
@@ -238,6 +240,32 @@ def test_limits_allow_what_fits():
     assert feed_all(["[[[1]]]"], max_depth=3).value == [[[1]]]
     assert feed_all(['{"abc": "abc"}'], max_string=3).value == {"abc": "abc"}
     assert feed_all(["[123", "]"], max_buffer=3).value == [123]
+
+
+BAD_LIMITS = [
+    ({"max_string": 10.5}, TypeError, "max_string must be an int, got 10.5"),
+    ({"max_buffer": 2.0}, TypeError, "max_buffer must be an int, got 2.0"),
+    ({"max_depth": 3.0}, TypeError, "max_depth must be an int, got 3.0"),
+    ({"max_string": "5"}, TypeError, "max_string must be an int, got '5'"),
+    ({"max_buffer": True}, TypeError, "max_buffer must be an int, got True"),
+    ({"max_string": -1}, ValueError, "max_string must be at least 0, got -1"),
+    ({"max_depth": -2}, ValueError, "max_depth must be at least 0, got -2"),
+]
+
+
+@pytest.mark.parametrize("cls", [Parser, Splitter])
+@pytest.mark.parametrize(("options", "exc", "message"), BAD_LIMITS)
+def test_a_bad_limit_is_refused_when_the_parser_is_made(cls, options, exc, message):
+    # Both builds: the compiled one stores limits as C integers, the pure one compares later.
+    with pytest.raises(exc, match=f"^{re.escape(message)}$"):
+        cls(**options)
+
+
+def test_the_smallest_limits_are_allowed():
+    assert feed_all(["[1, 2]"], max_depth=1).value == [1, 2]
+    assert feed_all(['""'], max_string=0).value == ""
+    assert feed_all(["[1", "]"], max_depth=None, max_buffer=1).value == [1]
+    assert Splitter(max_depth=0).feed("1\n2\n") == [1, 2]
 
 
 def test_nothing_past_max_string_is_returned(chunker):

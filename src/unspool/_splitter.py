@@ -67,6 +67,7 @@ from ._tokenizer import (
     T_STRING_START,
     TextBuffer,
     Tokenizer,
+    check_limits,
     error_path,
 )
 
@@ -324,6 +325,7 @@ class Splitter:
     ) -> None:
         if on_error not in _ON_ERROR:
             raise ValueError(f"on_error must be 'raise', 'skip' or 'yield', got {on_error!r}")
+        check_limits(max_depth, max_string, max_buffer)  # before max() compares them
         self._pointer = _Pointer(at)
         self._closed = False
         self._options: dict[str, Any] = {

@@ -181,6 +181,20 @@ DEFAULT_MAX_DEPTH = 1000
 DEFAULT_MAX_STRING = 1 << 24  # characters in one string or key
 DEFAULT_MAX_BUFFER = 1 << 24  # characters of one number (held back until it is complete)
 
+
+def check_limits(max_depth: int | None, max_string: int, max_buffer: int) -> None:
+    """Refuse a limit that is not a whole number of at least 0, naming it (every front door
+    checks here, before anything compares with it: both builds must refuse the same values)."""
+    limits = {"max_depth": max_depth, "max_string": max_string, "max_buffer": max_buffer}
+    for name, limit in limits.items():
+        if limit is None and name == "max_depth":  # None lifts the nesting limit
+            continue
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise TypeError(f"{name} must be an int, got {limit!r}")
+        if limit < 0:
+            raise ValueError(f"{name} must be at least 0, got {limit}")
+
+
 _PACK = 64  # pieces a TextBuffer holds before it joins them into one block
 
 # Holding whole values (hold_whole, see the module docstring).
@@ -606,6 +620,7 @@ class Tokenizer:
         whole_duplicates: bool = False,
         hold_whole: int = 0,
     ) -> None:
+        check_limits(max_depth, max_string, max_buffer)
         self.multiple = multiple
         # The front-end hook (see ``skip``): return at the first character after a document.
         self.stop_after_document = stop_after_document
