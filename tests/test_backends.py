@@ -487,6 +487,20 @@ def test_the_character_loops_do_what_the_regexes_do() -> None:
             assert t._number_state_at(state, run, 0, len(run)) == t._number_state(state, run)
 
 
+def test_the_character_loops_run_without_cython() -> None:
+    """A pure install has no Cython: the loops' compiler directives (``with
+    cython.boundscheck(False)``) are then the shim's, and do nothing."""
+    code = (
+        "import sys; sys.modules['cython'] = None\n"  # import cython raises ImportError
+        "import unspool._tokenizer as t\n"
+        "assert t.cython.compiled is False and t._string_stop('ab\"', 1) == 2\n"
+        "assert t._skip_whitespace(' \\n x', 0) == 3 and t._number_run_end('-1e5,', 0) == 4\n"
+        "assert t._number_state_at(t.N_START, '-1e5', 0, 4) == t.N_EXP_DIGITS"
+    )
+    environ = os.environ | {"UNSPOOL_PURE_PYTHON": "1"}
+    subprocess.run([sys.executable, "-c", code], env=environ, check=True)
+
+
 @needs_compiled
 def test_the_comparison_is_between_two_builds() -> None:
     python = python_core()

@@ -20,6 +20,7 @@ system's that loads ``NAME.py``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -107,6 +108,21 @@ def _select() -> str:
         )
     sys.meta_path.insert(0, PureFinder(modules))
     return "python"
+
+
+class PureCython:
+    """What the core modules use as ``cython`` when Cython is not installed (the pure-Python
+    core): ``compiled`` is False, and the compiler directives they write as ``with``
+    statements (``with cython.boundscheck(False):`` around a compiled-only character loop)
+    do nothing, as in Cython's own pure-mode shadow module."""
+
+    compiled = False
+
+    @staticmethod
+    def boundscheck(on: bool) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
+
+    wraparound = boundscheck
 
 
 BACKEND = _select()

@@ -69,9 +69,9 @@ from ._errors import IncompleteJSONError, LimitExceeded, ParseError
 try:  # the compiled build reads `cython.compiled` (and types from _tokenizer.pxd)
     import cython
 except ImportError:  # the pure-Python core runs without Cython installed
-    import types
+    from ._backend import PureCython
 
-    cython = types.SimpleNamespace(compiled=False)
+    cython = PureCython()
 
 # Whether this module runs compiled: one global read in the pure build's hot paths.
 _COMPILED: bool = cython.compiled
@@ -471,28 +471,33 @@ def _show(text: str, i: int) -> str:
 # (``for c in reversed(text)`` reads the str's buffer directly; ``text[i:]`` would copy).
 # Each does exactly what its docstring's regex or method does; only `cython.compiled`
 # branches call them (the pure build keeps the regexes), and the tests compare the two.
+# Their callers pass indices within the text (0 <= i <= len(text)), so the loops read it
+# without Python's index checks (``boundscheck``/``wraparound`` off: a plain read of the code
+# point; in the pure build, Cython's shadow module or ``_backend.PureCython``, no-ops).
 
 
 def _string_stop(text: str, i: int) -> int:
     """``_STRING_STOP.search(text, i)``'s start, or -1: the first '"', '\\' or control
     character at or after ``i``."""
     n = len(text)
-    while i < n:
-        c = text[i]
-        if c == '"' or c == "\\" or c < " ":
-            return i
-        i += 1
+    with cython.boundscheck(False), cython.wraparound(False):
+        while i < n:
+            c = text[i]
+            if c == '"' or c == "\\" or c < " ":
+                return i
+            i += 1
     return -1
 
 
 def _skip_whitespace(text: str, i: int) -> int:
     """``_NON_WHITESPACE.search(text, i)``'s start, or -1."""
     n = len(text)
-    while i < n:
-        c = text[i]
-        if c != " " and c != "\n" and c != "\r" and c != "\t":
-            return i
-        i += 1
+    with cython.boundscheck(False), cython.wraparound(False):
+        while i < n:
+            c = text[i]
+            if c != " " and c != "\n" and c != "\r" and c != "\t":
+                return i
+            i += 1
     return -1
 
 
@@ -509,8 +514,9 @@ def _last_newline(text: str) -> int:
 def _number_run_end(text: str, i: int) -> int:
     """``_NUMBER_RUN.match(text, i).end()``: past the characters a number may hold."""
     n = len(text)
-    while i < n and text[i] in "-+.eE0123456789":
-        i += 1
+    with cython.boundscheck(False), cython.wraparound(False):
+        while i < n and text[i] in "-+.eE0123456789":
+            i += 1
     return i
 
 
@@ -518,7 +524,8 @@ def _number_state_at(state: int, text: str, i: int, j: int) -> int:
     """``_number_state(state, text[i:j])`` for a run ``i < j``: a walk through the same
     states, one character at a time (from N_START, a complete state is a ``_NUMBER`` match)."""
     while i < j and state != N_BAD:
-        c = text[i]
+        with cython.boundscheck(False), cython.wraparound(False):
+            c = text[i]
         digit = "0" <= c <= "9"
         if state in (N_START, N_MINUS):
             if c == "0":
