@@ -219,12 +219,14 @@ def tokens_of(tokenizer: Any, chunks: list[str]) -> list[Any]:
 
 
 @needs_compiled
-@given(token_streams(), st.booleans(), st.sampled_from([4, 1 << 24]))
-def test_tokenizers_agree(chunks: list[str], multiple: bool, max_string: int) -> None:
+@given(token_streams(), st.booleans(), st.sampled_from([4, 1 << 24]), st.booleans())
+def test_tokenizers_agree(
+    chunks: list[str], multiple: bool, max_string: int, positions: bool
+) -> None:
     python_core()
     python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
     compiled = unspool._tokenizer.Tokenizer
-    options = {"multiple": multiple, "max_string": max_string}
+    options = {"multiple": multiple, "max_string": max_string, "positions": positions}
     assert tokens_of(compiled(**options), chunks) == tokens_of(python(**options), chunks)
 
 
@@ -244,16 +246,17 @@ def tokens_into(tokenizer: Any, chunks: list[str]) -> list[Any]:
 
 
 @needs_compiled
-@given(token_streams(), st.booleans(), st.sampled_from([4, 1 << 24]))
+@given(token_streams(), st.booleans(), st.sampled_from([4, 1 << 24]), st.booleans())
 def test_tokenizers_agree_on_the_parsers_hand_off(
-    chunks: list[str], multiple: bool, max_string: int
+    chunks: list[str], multiple: bool, max_string: int, positions: bool
 ) -> None:
     """The compiled ``feed_into`` (a chunk inside a string returned as its text, the other
-    tokens appended to the caller's list) against the Python one."""
+    tokens appended to the caller's list; with or without positions, the Parser's way)
+    against the Python one."""
     python_core()
     python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
     compiled = unspool._tokenizer.Tokenizer
-    options = {"multiple": multiple, "max_string": max_string}
+    options = {"multiple": multiple, "max_string": max_string, "positions": positions}
     assert tokens_into(compiled(**options), chunks) == tokens_into(python(**options), chunks)
 
 

@@ -226,6 +226,23 @@ def test_scalar_tokens_carry_positions():
     assert positions["x"] == (11, 14)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, -2.5e3, "x\\u00e9\\ud83d\\ude00y", true, null, {}], "bc": "", "d": []}',
+        '[1e400, "\\\\", false, 0, [{}], -Infinity]',
+    ],
+)
+def test_tokens_without_positions_are_the_same_tokens_cut_after_the_value(chunker, text):
+    """``positions=False`` (the Parser's tokenizer): each token is the one ``positions=True``
+    gives, without its positions, whatever the chunking (a bracket's is one shared tuple)."""
+    for chunks in chunker(text):
+        bare = tokens_of(chunks, positions=False, allow_nan=True)
+        full = tokens_of(chunks, allow_nan=True)
+        assert bare == [token[:2] if token[0] > T_END_ARRAY else token[:1] for token in full]
+        assert len(full) >= 11 and {len(token) for token in bare} == {1, 2}
+
+
 def test_events_for_a_number_split_after_its_digits():
     parser = Parser()
     assert parser.feed("[12") == []

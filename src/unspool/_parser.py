@@ -141,6 +141,7 @@ class Parser:
             # A document read whole keeps the last of duplicate keys, as the snapshot does;
             # only events need each duplicate as tokens (the scan is ~15% faster without).
             whole_duplicates=not events,
+            positions=False,  # _apply reads kinds and values only: tokens cost no int objects
         )
         self._root: Any = MISSING
         self._containers: list[Any] = []  # the open dicts and lists, outermost first

@@ -60,6 +60,7 @@ cpdef enum:
 cdef bint _COMPILED  # True: the branches that call the C loops below
 cdef object _escaped_part(str text)  # a C call from feed's fast path
 cdef object _grown(object held, str piece)
+cdef tuple _BARE  # a bracket's token without its position, by kind
 
 
 # The compiled build's own reader of whole values (_tokenizer.py's `_whole`) and its newline
@@ -96,6 +97,7 @@ cdef class TextBuffer:
 @cython.final  # never subclassed: its cpdef methods are plain C calls
 cdef class Tokenizer:
     cdef public bint multiple
+    cdef public bint positions
     cdef public bint stop_after_document
     cdef public bint scan_documents
     cdef public tuple whole_values
@@ -145,20 +147,23 @@ cdef class Tokenizer:
     @cython.locals(chunk=str, pending=str, text=str, state=int, j=Py_ssize_t, n=Py_ssize_t,
                    last=Py_ssize_t, stop=Py_ssize_t)
     cpdef str feed_into(self, data, list tokens)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int, where=bint,
+                   kind=int)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint)
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint,
+                   where=bint)
     cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
+    @cython.locals(where=bint)
     cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, number_state=int)
     cdef Py_ssize_t _number_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t)
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t, where=bint)
     cdef Py_ssize_t _key_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
     @cython.locals(attempts=Py_ssize_t, end=Py_ssize_t)
     cdef Py_ssize_t _whole(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     cdef tuple _scan_c(self, str text, Py_ssize_t i)
     cdef _unhold(self, chunk)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, where=bint)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
     @cython.locals(j=Py_ssize_t)
@@ -167,7 +172,9 @@ cdef class Tokenizer:
     cdef str _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base)
     cdef _count_string(self, Py_ssize_t added, Py_ssize_t end)
     cdef tuple _whole_number(self, str run, Py_ssize_t pos, Py_ssize_t end)
+    @cython.locals(value=object)
     cdef tuple _number_token(self, str run, is_float, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(state=int)
     cdef _more_number(self, str run)
+    @cython.locals(where=bint)
     cdef Py_ssize_t _literal(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except? -2

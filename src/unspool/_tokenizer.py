@@ -76,7 +76,10 @@ except ImportError:  # the pure-Python core runs without Cython installed
 # Whether this module runs compiled: one global read in the pure build's hot paths.
 _COMPILED: bool = cython.compiled
 
-# Token kinds: the first item of every token tuple.
+# Token kinds: the first item of every token tuple.  The positions below (absolute, after the
+# value) are there only with ``positions=True``, the default: the Parser asks for none, so
+# that a token costs no int objects; its tokens are the same tuples cut after the value (a
+# bracket's is one shared tuple, ``_BARE``).
 if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
     T_BEGIN_OBJECT = 0  # (T_BEGIN_OBJECT, pos)
     T_END_OBJECT = 1  # (T_END_OBJECT, pos)  pos of the '}'
@@ -90,6 +93,9 @@ if not cython.compiled:  # the compiled build has these as C constants (cpdef en
     T_STRING_END = 9  # (T_STRING_END, text, end)  the last characters; end is exclusive
     T_WHOLE = 10  # (T_WHOLE, value, pos, end)  a whole value at a whole_values depth, in one go
     T_DOCUMENT = T_WHOLE  # the Parser's name: its whole values are documents
+
+# A bracket's token without its position, by kind (see above): one tuple each, shared.
+_BARE = ((T_BEGIN_OBJECT,), (T_END_OBJECT,), (T_BEGIN_ARRAY,), (T_END_ARRAY,))
 
 # Grammar positions between tokens.
 if not cython.compiled:  # the compiled build has these as C constants (cpdef enum in the .pxd)
@@ -605,6 +611,7 @@ class Tokenizer:
         "max_depth",
         "max_string",
         "multiple",
+        "positions",
         "scan_documents",
         "stack",
         "state",
@@ -626,9 +633,11 @@ class Tokenizer:
         whole_values: tuple[str, ...] = (),
         whole_duplicates: bool = False,
         hold_whole: int = 0,
+        positions: bool = True,
     ) -> None:
         check_limits(max_depth, max_string, max_buffer)
         self.multiple = multiple
+        self.positions = positions  # tokens carry their positions (see T_BEGIN_OBJECT)
         # The front-end hook (see ``skip``): return at the first character after a document.
         self.stop_after_document = stop_after_document
         self.scan_documents = scan_documents
@@ -959,6 +968,7 @@ class Tokenizer:
         n = len(text)
         stack = self.stack
         state = self.state
+        where = self.positions
         i = 0
         stop = -1
         try:
@@ -991,12 +1001,16 @@ class Tokenizer:
                             state = S_KEY
                             i += 1
                             continue
-                        tokens.append((T_KEY, m.group(1), base + m.start(1) - 1))
+                        key = m.group(1)
+                        tokens.append(
+                            (T_KEY, key, base + m.start(1) - 1) if where else (T_KEY, key)
+                        )
                         i = m.end()
                         state = S_VALUE
                     elif (c == "}" and stack[-1] == OBJECT) or (c == "]" and stack[-1] == ARRAY):
                         stack.pop()
-                        tokens.append((T_END_OBJECT if c == "}" else T_END_ARRAY, base + i))
+                        kind = T_END_OBJECT if c == "}" else T_END_ARRAY
+                        tokens.append((kind, base + i) if where else _BARE[kind])
                         state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                         i += 1
                     else:
@@ -1053,7 +1067,9 @@ class Tokenizer:
             # No escape before the end: a slice.
             if j - i - 1 > self._string_limit:
                 self._limit_whole_string(j - i - 1, base + j)
-            tokens.append((T_STRING, text[i + 1 : j], base + i, base + j + 1))
+            body = text[i + 1 : j]
+            where = self.positions
+            tokens.append((T_STRING, body, base + i, base + j + 1) if where else (T_STRING, body))
             self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
             return j + 1
         if c == "{" or c == "[":
@@ -1067,11 +1083,11 @@ class Tokenizer:
                 self._limit_depth(base + i)
             if c == "{":
                 stack.append(OBJECT)
-                tokens.append((T_BEGIN_OBJECT, base + i))
+                tokens.append((T_BEGIN_OBJECT, base + i) if self.positions else _BARE[0])
                 self.state = S_KEY_OR_CLOSE
             else:
                 stack.append(ARRAY)
-                tokens.append((T_BEGIN_ARRAY, base + i))
+                tokens.append((T_BEGIN_ARRAY, base + i) if self.positions else _BARE[2])
                 self.state = S_VALUE_OR_CLOSE
             return i + 1
         if "0" <= c <= "9" or c == "-":
@@ -1090,7 +1106,8 @@ class Tokenizer:
             if complete and j < len(text) and j - i <= self._short_number:
                 number = text[i:j]
                 value = float(number) if is_float else int(number)
-                tokens.append((T_SCALAR, value, base + i, base + j))
+                where = self.positions
+                tokens.append((T_SCALAR, value, base + i, base + j) if where else (T_SCALAR, value))
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return j
             return self._number_at(text, i, base, tokens)
@@ -1098,13 +1115,15 @@ class Tokenizer:
             word = _LITERALS[c]
             if c in "tfn" and text.startswith(word, i):  # true, false, null: whole
                 j = i + len(word)
-                tokens.append((T_SCALAR, _LITERAL_VALUES[word], base + i, base + j))
+                value = _LITERAL_VALUES[word]
+                where = self.positions
+                tokens.append((T_SCALAR, value, base + i, base + j) if where else (T_SCALAR, value))
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return j
             return self._literal(text, i, base, tokens)
         if c == "]" and state == S_VALUE_OR_CLOSE:
             stack.pop()
-            tokens.append((T_END_ARRAY, base + i))
+            tokens.append((T_END_ARRAY, base + i) if self.positions else _BARE[3])
             self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
             return i + 1
         self._expected_value(text, i, base, state)
@@ -1116,11 +1135,16 @@ class Tokenizer:
         self._string_len = 0
         body = self._string_body(text, i + 1, base)
         i = self._string_end
+        where = self.positions
         if self._string_closed:
-            tokens.append((T_STRING, body, self._token_start, base + i))
+            tokens.append(
+                (T_STRING, body, self._token_start, base + i) if where else (T_STRING, body)
+            )
             self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
             return i
-        tokens.append((T_STRING_START, body, self._token_start))
+        tokens.append(
+            (T_STRING_START, body, self._token_start) if where else (T_STRING_START, body)
+        )
         self.state = S_IN_STRING
         self._pending = text[i:]
         return len(text)
@@ -1171,7 +1195,8 @@ class Tokenizer:
             if j >= 0 and text[j] == '"':
                 if j - i - 1 > self._string_limit:
                     self._limit_whole_string(j - i - 1, base + j)
-                tokens.append((T_KEY, text[i + 1 : j], base + i))
+                key = text[i + 1 : j]
+                tokens.append((T_KEY, key, base + i) if self.positions else (T_KEY, key))
                 if text[j + 1 : j + 2] == ":":  # the usual '"key":' in one step
                     self.state = S_VALUE
                     return j + 2
@@ -1182,7 +1207,8 @@ class Tokenizer:
             body = self._string_body(text, i + 1, base)
             i = self._string_end
             if self._string_closed:
-                tokens.append((T_KEY, body, self._token_start))
+                where = self.positions
+                tokens.append((T_KEY, body, self._token_start) if where else (T_KEY, body))
                 self.state = S_COLON
                 return i
             self._key = body
@@ -1191,7 +1217,7 @@ class Tokenizer:
             return len(text)
         if c == "}" and state == S_KEY_OR_CLOSE:
             self.stack.pop()
-            tokens.append((T_END_OBJECT, base + i))
+            tokens.append((T_END_OBJECT, base + i) if self.positions else _BARE[1])
             self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
             return i + 1
         if c == "}":
@@ -1280,7 +1306,8 @@ class Tokenizer:
             body = self._string_body(text, 0, base)
             i = self._string_end
             if self._string_closed:
-                tokens.append((T_STRING_END, body, base + i))
+                where = self.positions
+                tokens.append((T_STRING_END, body, base + i) if where else (T_STRING_END, body))
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return i
             if body:
@@ -1292,9 +1319,8 @@ class Tokenizer:
             i = self._string_end
             key = self._key = _grown(self._key, body)
             if self._string_closed:
-                tokens.append(
-                    (T_KEY, key if isinstance(key, str) else key.text(), self._token_start)
-                )
+                name = key if isinstance(key, str) else key.text()
+                tokens.append((T_KEY, name, self._token_start) if self.positions else (T_KEY, name))
                 self.state = S_COLON
                 return i
             self._pending = text[i:]
@@ -1470,12 +1496,14 @@ class Tokenizer:
 
     def _number_token(self, run: str, is_float: bool, pos: int, end: int) -> tuple[Any, ...]:
         if is_float:
-            return (T_SCALAR, float(run), pos, end)
-        try:
-            return (T_SCALAR, int(run), pos, end)
-        except ValueError:
-            self._fail("number_too_long", f"integer with {len(run)} digits exceeds the limit", pos)
-            raise  # unreachable: _fail raises
+            value: Any = float(run)
+        else:
+            try:
+                value = int(run)
+            except ValueError:
+                msg = f"integer with {len(run)} digits exceeds the limit"
+                self._fail("number_too_long", msg, pos)
+        return (T_SCALAR, value, pos, end) if self.positions else (T_SCALAR, value)
 
     def _more_number(self, run: str) -> None:
         """``run`` continues the open number: fail as soon as it can never be valid."""
@@ -1497,7 +1525,9 @@ class Tokenizer:
                 self._fail(
                     "nan_not_allowed", f"{word} is not valid JSON (allow_nan=False)", base + i
                 )
-            tokens.append((T_SCALAR, _LITERAL_VALUES[word], base + i, base + end))
+            value = _LITERAL_VALUES[word]
+            where = self.positions
+            tokens.append((T_SCALAR, value, base + i, base + end) if where else (T_SCALAR, value))
             self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
             return end
         rest = text[i:end]
