@@ -59,6 +59,7 @@ cpdef enum:
 
 cdef bint _COMPILED  # True: the branches that call the C loops below
 cdef object _escaped_part(str text)  # a C call from feed's fast path
+cdef Py_ssize_t _SHORT_HELD  # a C constant: _grown's length test is a C compare
 cdef object _grown(object held, str piece)
 cdef tuple _BARE  # a bracket's token without its position, by kind
 
@@ -163,7 +164,7 @@ cdef class Tokenizer:
     cdef Py_ssize_t _whole(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     cdef tuple _scan_c(self, str text, Py_ssize_t i)
     cdef _unhold(self, chunk)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, where=bint)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, where=bint, piece=str)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
     @cython.locals(j=Py_ssize_t)

@@ -1332,10 +1332,11 @@ class Tokenizer:
                 m = _NUMBER_RUN.match(text)
                 j = m.end()  # type: ignore[union-attr]
             if j:
-                number = self._number = _grown(self._number, text[:j])
+                piece = text[:j]
+                number = self._number = _grown(self._number, piece)
                 if (len(number) if isinstance(number, str) else number.length) > self.max_buffer:
                     self._limit_buffer()
-                self._more_number(text[:j])
+                self._more_number(piece)
             if j == n:
                 return n
             if self._number_state == N_MINUS and text[j] == "I":
