@@ -25,7 +25,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from strategies import chunked, json_documents, mutations, split_at
+from strategies import (
+    DUMPS_OPTIONS,
+    chunked,
+    json_documents,
+    json_values,
+    keys,
+    mutations,
+    random_chunks,
+    split_at,
+)
 from test_targets import BOARD, RECIPES, STEPS, Board, Pet, Recipe
 
 import unspool
@@ -152,6 +161,41 @@ def test_splitters_agree(chunks: list[Any], options: dict[str, Any]) -> None:
     python = python_core()._splitter.Splitter
     assert run(lambda: unspool.Splitter(**options), chunks) == run(
         lambda: python(**options), chunks
+    )
+
+
+containers = st.one_of(st.lists(json_values(8), max_size=5), st.dictionaries(keys, json_values(8)))
+
+
+@st.composite
+def item_streams(draw: st.DrawFn) -> tuple[str | None, list[str]]:
+    """``(at, chunks)``: several container items (some over many lines) as NDJSON or in
+    ``{"items": [...]}``, maybe broken, in LLM-sized str chunks.  Most chunks fall inside an
+    item the tokenizer holds, which the compiled Splitter parks after a C test for the
+    closing bracket (and, with on_error skip/yield, a line end); the rest must reach it."""
+    docs = [
+        json.dumps(value, **draw(DUMPS_OPTIONS))
+        for value in draw(st.lists(containers, min_size=1, max_size=6))
+    ]
+    ndjson = draw(st.booleans())
+    text = "\n".join(docs) + "\n" if ndjson else '{"items": [' + ", ".join(docs) + "]}"
+    if draw(st.booleans()):
+        text = draw(mutations(text))
+    return (None if ndjson else "/items"), random_chunks(text, draw(st.integers(0, 1 << 16)), 12)
+
+
+@needs_compiled
+@given(
+    item_streams(),
+    st.fixed_dictionaries({"on_error": st.sampled_from(["raise", "skip", "yield"])}),
+)
+def test_splitters_agree_on_parked_chunks(
+    stream: tuple[str | None, list[str]], options: dict[str, Any]
+) -> None:
+    at, chunks = stream
+    python = python_core()._splitter.Splitter
+    assert run(lambda: unspool.Splitter(at=at, **options), chunks) == run(
+        lambda: python(at=at, **options), chunks
     )
 
 

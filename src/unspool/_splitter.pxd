@@ -5,7 +5,7 @@
 # _LineRecovery (a plain Python class) or the tests call are cpdef; the others cdef (C calls).
 cimport cython
 
-from ._tokenizer cimport TextBuffer, Tokenizer
+from ._tokenizer cimport TextBuffer, Tokenizer, _Held
 
 
 @cython.final
@@ -51,9 +51,9 @@ cdef class Splitter:
 
     @cython.locals(n=Py_ssize_t)
     cpdef list feed(self, chunk)  # a Python call goes straight to the C function
-    @cython.locals(tokens=list)
+    @cython.locals(tokens=list, held=_Held)
     cdef list _feed_ready(self, str chunk)
-    cpdef _park_at(self, held)
+    cpdef _park_at(self, _Held held)
     cpdef str _unpark(self, str chunk)
     cdef list _feed_other(self, chunk)
     cpdef _checked(self, chunk)

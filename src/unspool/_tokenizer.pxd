@@ -95,6 +95,24 @@ cdef class TextBuffer:
     cpdef text(self)
 
 
+# A whole value held back (hold_whole).  The Splitter (a compiled consumer) reads `room`,
+# `length` and `closer` as C fields after each feed to know what it may park.
+@cython.final  # private: never subclassed, so its methods are plain C calls
+cdef class _Held:
+    cdef public list parts
+    cdef public Py_ssize_t length
+    cdef public Py_ssize_t limit
+    cdef public Py_ssize_t room
+    cdef public TextBuffer buffer
+    cdef public Py_UCS4 closer
+    cdef public Py_UCS4 newline
+    cdef public Py_ssize_t attempts
+
+    @cython.locals(n=Py_ssize_t)
+    cpdef bint add(self, str chunk) except -1
+    cpdef str text(self, str tail)
+
+
 @cython.final  # never subclassed: its cpdef methods are plain C calls
 cdef class Tokenizer:
     cdef public bint multiple
@@ -103,7 +121,7 @@ cdef class Tokenizer:
     cdef public bint scan_documents
     cdef public tuple whole_values
     cdef public int hold_whole
-    cdef public object _held
+    cdef public _Held _held
     cdef public Py_ssize_t _attempts
     cdef public bint allow_nan
     cdef public object max_depth

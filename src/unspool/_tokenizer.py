@@ -368,6 +368,7 @@ class _Held:
     ``newline`` (a line end that must not be held; else the closer again) is added: to
     ``parts`` while ``length`` stays within ``room``; past it the parts are joined into
     ``buffer`` -- so that small chunks cost about their size -- or refused past ``limit``.
+    (Compiled, its fields are C fields that the Splitter reads: see ``Splitter._park``.)
     """
 
     __slots__ = ("attempts", "buffer", "closer", "length", "limit", "newline", "parts", "room")
