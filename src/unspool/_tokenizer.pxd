@@ -166,23 +166,21 @@ cdef class Tokenizer:
     @cython.locals(chunk=str, pending=str, text=str, state=int, j=Py_ssize_t, n=Py_ssize_t,
                    last=Py_ssize_t, stop=Py_ssize_t)
     cpdef str feed_into(self, data, list tokens)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int, where=bint,
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int,
                    kind=int)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint,
-                   where=bint)
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint)
     cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
-    @cython.locals(where=bint)
     cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, number_state=int)
     cdef Py_ssize_t _number_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t, where=bint)
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t)
     cdef Py_ssize_t _key_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
     @cython.locals(attempts=Py_ssize_t, end=Py_ssize_t)
     cdef Py_ssize_t _whole(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     cdef tuple _scan_c(self, str text, Py_ssize_t i)
     cdef _unhold(self, chunk)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, where=bint, piece=str)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, piece=str)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
     @cython.locals(j=Py_ssize_t)
@@ -195,5 +193,4 @@ cdef class Tokenizer:
     cdef tuple _number_token(self, str run, is_float, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(state=int)
     cdef _more_number(self, str run)
-    @cython.locals(where=bint)
     cdef Py_ssize_t _literal(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except? -2

@@ -969,7 +969,6 @@ class Tokenizer:
         n = len(text)
         stack = self.stack
         state = self.state
-        where = self.positions
         i = 0
         stop = -1
         try:
@@ -1004,14 +1003,14 @@ class Tokenizer:
                             continue
                         key = m.group(1)
                         tokens.append(
-                            (T_KEY, key, base + m.start(1) - 1) if where else (T_KEY, key)
+                            (T_KEY, key, base + m.start(1) - 1) if self.positions else (T_KEY, key)
                         )
                         i = m.end()
                         state = S_VALUE
                     elif (c == "}" and stack[-1] == OBJECT) or (c == "]" and stack[-1] == ARRAY):
                         stack.pop()
                         kind = T_END_OBJECT if c == "}" else T_END_ARRAY
-                        tokens.append((kind, base + i) if where else _BARE[kind])
+                        tokens.append((kind, base + i) if self.positions else _BARE[kind])
                         state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                         i += 1
                     else:
@@ -1069,8 +1068,9 @@ class Tokenizer:
             if j - i - 1 > self._string_limit:
                 self._limit_whole_string(j - i - 1, base + j)
             body = text[i + 1 : j]
-            where = self.positions
-            tokens.append((T_STRING, body, base + i, base + j + 1) if where else (T_STRING, body))
+            tokens.append(
+                (T_STRING, body, base + i, base + j + 1) if self.positions else (T_STRING, body)
+            )
             self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
             return j + 1
         if c == "{" or c == "[":
@@ -1107,8 +1107,9 @@ class Tokenizer:
             if complete and j < len(text) and j - i <= self._short_number:
                 number = text[i:j]
                 value = float(number) if is_float else int(number)
-                where = self.positions
-                tokens.append((T_SCALAR, value, base + i, base + j) if where else (T_SCALAR, value))
+                tokens.append(
+                    (T_SCALAR, value, base + i, base + j) if self.positions else (T_SCALAR, value)
+                )
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return j
             return self._number_at(text, i, base, tokens)
@@ -1117,8 +1118,9 @@ class Tokenizer:
             if c in "tfn" and text.startswith(word, i):  # true, false, null: whole
                 j = i + len(word)
                 value = _LITERAL_VALUES[word]
-                where = self.positions
-                tokens.append((T_SCALAR, value, base + i, base + j) if where else (T_SCALAR, value))
+                tokens.append(
+                    (T_SCALAR, value, base + i, base + j) if self.positions else (T_SCALAR, value)
+                )
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return j
             return self._literal(text, i, base, tokens)
@@ -1136,15 +1138,16 @@ class Tokenizer:
         self._string_len = 0
         body = self._string_body(text, i + 1, base)
         i = self._string_end
-        where = self.positions
         if self._string_closed:
             tokens.append(
-                (T_STRING, body, self._token_start, base + i) if where else (T_STRING, body)
+                (T_STRING, body, self._token_start, base + i)
+                if self.positions
+                else (T_STRING, body)
             )
             self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
             return i
         tokens.append(
-            (T_STRING_START, body, self._token_start) if where else (T_STRING_START, body)
+            (T_STRING_START, body, self._token_start) if self.positions else (T_STRING_START, body)
         )
         self.state = S_IN_STRING
         self._pending = text[i:]
@@ -1208,8 +1211,7 @@ class Tokenizer:
             body = self._string_body(text, i + 1, base)
             i = self._string_end
             if self._string_closed:
-                where = self.positions
-                tokens.append((T_KEY, body, self._token_start) if where else (T_KEY, body))
+                tokens.append((T_KEY, body, self._token_start) if self.positions else (T_KEY, body))
                 self.state = S_COLON
                 return i
             self._key = body
@@ -1307,8 +1309,9 @@ class Tokenizer:
             body = self._string_body(text, 0, base)
             i = self._string_end
             if self._string_closed:
-                where = self.positions
-                tokens.append((T_STRING_END, body, base + i) if where else (T_STRING_END, body))
+                tokens.append(
+                    (T_STRING_END, body, base + i) if self.positions else (T_STRING_END, body)
+                )
                 self.state = S_COMMA_OR_CLOSE if stack else S_AFTER_DOCUMENT
                 return i
             if body:
@@ -1528,8 +1531,9 @@ class Tokenizer:
                     "nan_not_allowed", f"{word} is not valid JSON (allow_nan=False)", base + i
                 )
             value = _LITERAL_VALUES[word]
-            where = self.positions
-            tokens.append((T_SCALAR, value, base + i, base + end) if where else (T_SCALAR, value))
+            tokens.append(
+                (T_SCALAR, value, base + i, base + end) if self.positions else (T_SCALAR, value)
+            )
             self.state = S_COMMA_OR_CLOSE if self.stack else S_AFTER_DOCUMENT
             return end
         rest = text[i:end]
