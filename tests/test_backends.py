@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from strategies import (
     DUMPS_OPTIONS,
+    characters,
     chunked,
     json_documents,
     json_values,
@@ -153,6 +154,51 @@ def test_events_agree(chunks: list[Any], options: dict[str, Any]) -> None:
     assert event_views(lambda: unspool.Parser(**options), chunks) == event_views(
         lambda: python(**options), chunks
     )
+
+
+def kept_events(make: Any, chunks: list[Any], keep: list[int]) -> list[Any]:
+    """Each feed's events as returned, then again at the end as the caller kept them: per
+    feed ``keep`` says whether the caller dropped the list (0), kept the list (1) or kept
+    its events only (2); the compiled build refills a dropped list and event (_events)."""
+    parser = make()
+    seen: list[Any] = []
+    kept: list[Any] = []
+    for chunk, how in zip(chunks, itertools.cycle(keep)):
+        try:
+            events = parser.feed(chunk)
+        except ParseError:
+            break
+        seen.append(repr(events))
+        if how == 1:
+            kept.append(events)
+        elif how == 2:
+            kept.append(tuple(events))
+        del events
+    return [seen, [repr(list(events)) for events in kept]]
+
+
+@st.composite
+def prose_streams(draw: st.DrawFn) -> list[Any]:
+    """Long strings (a model writing prose) in small chunks, so that many chunks fall wholly
+    inside a string: the chunks whose one event the compiled build refills."""
+    prose = st.text(characters, min_size=20, max_size=80)
+    value = draw(st.one_of(prose, st.dictionaries(keys, prose, max_size=3), st.lists(prose)))
+    text = draw(st.one_of(st.just(json.dumps(value, ensure_ascii=False)), texts))
+    sizes = draw(st.lists(st.integers(1, 8), min_size=1, max_size=8))
+    chunks, i = [], 0
+    for size in itertools.cycle(sizes):
+        if i >= len(text):
+            return chunks
+        chunks.append(text[i : i + size])
+        i += size
+    raise AssertionError  # the cycle never ends
+
+
+@needs_compiled
+@given(prose_streams(), st.lists(st.sampled_from([0, 1, 2]), min_size=1, max_size=4))
+def test_events_the_caller_keeps_agree(chunks: list[Any], keep: list[int]) -> None:
+    python = python_core()._parser.Parser
+    assert kept_events(unspool.Parser, chunks, keep) == kept_events(python, chunks, keep)
 
 
 @needs_compiled

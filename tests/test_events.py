@@ -88,3 +88,49 @@ def test_deep_paths_are_whole() -> None:
     events = parsed_events(DEEP_TEXT)
     assert events[0] == StringDelta((0,) * DEEP, "s")
     assert [len(e.path) for e in events[1:]] == list(range(DEEP, -1, -1))
+
+
+# Chunks wholly inside one string: each feed gives one StringDelta (the compiled build refills
+# the list and event it returned last when the caller dropped both; see unspool._events).
+PROSE = ['{"a": "', "one ", "two ", "three ", "four ", "five", '", "b": "', "six ", "seven"]
+
+
+def delta_texts(events: list[Any]) -> list[tuple[Any, ...]]:
+    return [(type(e).__name__, e.path, getattr(e, "text", None)) for e in events]
+
+
+def test_events_a_caller_keeps_never_change() -> None:
+    parser = unspool.Parser()
+    kept_lists: list[Any] = []
+    kept_events: list[Any] = []
+    seen: list[Any] = []
+    for i, chunk in enumerate(PROSE):
+        events = parser.feed(chunk)
+        seen.append(delta_texts(events))
+        if i % 3 == 0:
+            kept_lists.append(events)  # the list (and so its events)
+        elif i % 3 == 1:
+            kept_events.extend(events)  # the events, not the list
+        del events  # i % 3 == 2: neither
+    assert [delta_texts(e) for e in kept_lists] == seen[0::3]
+    assert delta_texts(kept_events) == [d for s in seen[1::3] for d in s]
+    assert seen[1:6] == [[("StringDelta", ("a",), t)] for t in PROSE[1:6]]
+    assert seen[7:] == [[("StringDelta", ("b",), t)] for t in PROSE[7:]]
+
+
+def test_a_returned_list_or_event_the_caller_changed_is_not_reused() -> None:
+    parser = unspool.Parser()
+    parser.feed(PROSE[0])
+    parser.feed(PROSE[1]).append("mine")  # a list of two, dropped
+    events = parser.feed(PROSE[2])
+    events[0] = "mine"  # the caller's item in place of the event, then dropped
+    del events
+    parser.feed(PROSE[3])[0].text = "changed"  # the event changed, then dropped
+    events = parser.feed(PROSE[4])
+    events.clear()
+    del events
+    assert delta_texts(parser.feed(PROSE[5])) == [("StringDelta", ("a",), "five")]
+    ended = parser.feed(PROSE[6])
+    assert delta_texts(ended) == [("ValueCompleted", ("a",), None)]
+    assert ended[0].value == "one two three four five"
+    assert delta_texts(parser.feed(PROSE[7])) == [("StringDelta", ("b",), "six ")]

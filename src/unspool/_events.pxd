@@ -4,6 +4,11 @@
 # Python class), and `completed`/`delta` fill a new event's C fields directly.
 
 cimport cython
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_REFCNT, _Py_REFCNT
+
+cdef bint _COMPILED
 
 
 @cython.final
@@ -37,3 +42,18 @@ cpdef tuple join_path(prefix, last)
 cpdef completed(prefix, value, document, last)
 @cython.locals(cls=type, event=_Delta)
 cpdef delta(prefix, text, document, last)
+
+
+# refill_delta's test, on borrowed pointers (an `events[0]` would count one more reference).
+# The caller passes its own local variable (Cython passes it as is, while an attribute read
+# would be one more reference).
+cdef inline bint _alone(list events) noexcept:
+    cdef PyObject *event
+    if Py_REFCNT(events) != 1 or PyList_GET_SIZE(events) != 1:
+        return False
+    event = PyList_GET_ITEM(events, 0)
+    return _Py_REFCNT(event) == 1
+
+
+@cython.locals(event=_Delta)
+cpdef bint refill_delta(list events, prefix, str text, document) except -1

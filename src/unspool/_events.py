@@ -15,6 +15,12 @@ The public classes are dataclasses over storage classes (``_Completed``, ``_Delt
 their slots; the parser builds events with ``completed`` and ``delta``, which fill the slots
 without running ``__init__`` (a Python call per event).  In the compiled build the storage
 classes are C types (``_events.pxd``), so an event is built by a C call.
+
+Most chunks of a model's prose arrive wholly inside the open string and give one event, in a
+list of one.  The compiled build builds that list and its ``StringDelta`` once and refills them
+on the next such chunk when the caller has dropped both (``refill_delta``), as CPython's ``zip``
+reuses its result tuple when no one else holds it: building and freeing them cost more than the
+rest of the parser's work on that chunk.  A list or event the caller keeps is never touched.
 """
 
 from __future__ import annotations
@@ -23,6 +29,16 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeVar
 
 from ._path import Path
+
+try:  # the compiled build reads `cython.compiled` (and types from _events.pxd)
+    import cython
+except ImportError:  # the pure-Python core runs without Cython installed
+    import types
+
+    cython = types.SimpleNamespace(compiled=False)
+
+# Whether this module runs compiled: one global read in the pure build.
+_COMPILED: bool = cython.compiled
 
 _E = TypeVar("_E", bound=type)
 Key = str | int
@@ -179,6 +195,29 @@ def delta(prefix: ContainerPath, text: str, document: int, last: Key | None) -> 
     event.text = text
     event.document = document
     return event
+
+
+if not cython.compiled:
+
+    def _alone(events: list[Any]) -> bool:
+        """The compiled build's test (C, in _events.pxd): ``events`` is held by the caller's
+        one reference only, and holds one item that nothing else holds."""
+        raise AssertionError("compiled build only")
+
+
+def refill_delta(events: list[Any], prefix: ContainerPath, text: str, document: int) -> bool:
+    """Make ``events``, a ``[delta(...)]`` the caller built and holds in one reference,
+    ``[delta(prefix, text, document, None)]`` in place if no one else holds it or its event
+    (see the module docstring); return whether it did.  Never in the pure build: there
+    ``sys.getrefcount`` would cost more than a new list and event."""
+    if not _COMPILED or not _alone(events) or type(events[0]) is not StringDelta:
+        return False  # kept, changed by the caller (or the pure build)
+    event = events[0]
+    event._prefix = prefix
+    event._last = None
+    event.text = text
+    event.document = document
+    return True
 
 
 Event = ValueCompleted | StringDelta

@@ -4,7 +4,7 @@
 # must be declared here, else the compiled build raises AttributeError.
 cimport cython
 
-from ._events cimport completed, delta
+from ._events cimport completed, delta, refill_delta
 from ._tokenizer cimport (
     T_BEGIN_OBJECT,
     T_DOCUMENT,
@@ -19,6 +19,7 @@ from ._tokenizer cimport (
     Tokenizer,
 )
 
+cdef bint _COMPILED
 cdef Py_ssize_t _PACK  # a C constant: len(parts) > _PACK is a C compare
 
 
@@ -41,9 +42,11 @@ cdef class Parser:
     cdef public bint _string_stale
     cdef public list _holds
     cdef public list _tokens
+    cdef public list _deltas
     cdef public object _extract
 
     # Private helpers: C calls (no Python call, no bound method per call).
+    cdef list _text_delta(self, str text)
     cdef _show_string(self)
     cdef _key(self, key)
     cdef _release(self)

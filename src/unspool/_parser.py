@@ -28,7 +28,15 @@ from typing import Any, Final
 
 from ._complete import OPEN, release, track
 from ._errors import IncompleteJSONError, ParseError
-from ._events import ContainerPath, Event, child_path, completed, delta, join_path
+from ._events import (
+    ContainerPath,
+    Event,
+    child_path,
+    completed,
+    delta,
+    join_path,
+    refill_delta,
+)
 from ._extract import Extractor
 from ._path import Path
 from ._tokenizer import (
@@ -45,6 +53,9 @@ except ImportError:  # the pure-Python core runs without Cython installed
     import types
 
     cython = types.SimpleNamespace(compiled=False)
+
+# Whether this module runs compiled: one global read in the pure build.
+_COMPILED: bool = cython.compiled
 
 if not cython.compiled:  # the compiled build cimports them as C constants (_parser.pxd)
     from ._tokenizer import (
@@ -165,6 +176,7 @@ class Parser:
         # Duplicate keys whose value is being built aside: (object, key, depth) (see _key).
         self._holds: list[tuple[dict[str, Any], str, int]] = []
         self._tokens: list[tuple[Any, ...]] = []  # a chunk's tokens (Tokenizer.feed_into)
+        self._deltas: list[Event] | None = None  # compiled: the list _text_delta refills
         track(self)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
@@ -214,10 +226,12 @@ class Parser:
             if self._string_stale and len(parts) > _PACK:  # (read every chunk: no count)
                 self._pack_string()
             self._string_stale = self._changed = True
-            if self._events:  # one event: built as a list of one (no append, no resize)
-                events: list[Event] = [delta(self._string_path, text, self._document, None)]
-            else:
-                events = []
+            if not self._events:
+                events: list[Event] = []
+            elif _COMPILED:
+                events = self._text_delta(text)
+            else:  # one event: built as a list of one (no append, no resize)
+                events = [delta(self._string_path, text, self._document, None)]
         elif tokens:
             events = self._apply(tokens)
             tokens.clear()
@@ -230,6 +244,17 @@ class Parser:
         error = self._tokenizer.error
         if error is not None:  # the text and tokens before it are delivered first
             self._fail(error)
+        return events
+
+    def _text_delta(self, text: str) -> list[Event]:
+        """The compiled build's ``[StringDelta(...)]`` for ``text``, more of the open string:
+        the list returned last time, refilled if the caller dropped it and its event (see
+        ``unspool._events``), else a new one, kept for the next time."""
+        events = self._deltas
+        self._deltas = None  # the local is the parser's one reference (refill_delta's rule)
+        if events is None or not refill_delta(events, self._string_path, text, self._document):
+            events = [delta(self._string_path, text, self._document, None)]
+        self._deltas = events
         return events
 
     def close(self) -> list[Event]:
