@@ -44,11 +44,26 @@ cpdef completed(prefix, value, document, last)
 cpdef delta(prefix, text, document, last)
 
 
+# A reference count of 1 proves that no one else holds an object only where the GIL orders
+# every change to it: never reuse on a free-threaded CPython (Py_GIL_DISABLED).
+cdef extern from *:
+    """
+    #ifdef Py_GIL_DISABLED
+    #define UNSPOOL_COUNTS_ARE_EXACT 0
+    #else
+    #define UNSPOOL_COUNTS_ARE_EXACT 1
+    #endif
+    """
+    const bint UNSPOOL_COUNTS_ARE_EXACT
+
+
 # refill_delta's test, on borrowed pointers (an `events[0]` would count one more reference).
 # The caller passes its own local variable (Cython passes it as is, while an attribute read
 # would be one more reference).
 cdef inline bint _alone(list events) noexcept:
     cdef PyObject *event
+    if not UNSPOOL_COUNTS_ARE_EXACT:
+        return False
     if Py_REFCNT(events) != 1 or PyList_GET_SIZE(events) != 1:
         return False
     event = PyList_GET_ITEM(events, 0)
