@@ -142,6 +142,10 @@ _NON_WHITESPACE = re.compile(r"[^ \t\r\n]")
 # What ends a run of plain string characters: a quote, a backslash or a control character.
 _STRING_STOP = re.compile(r'["\\\x00-\x1f]')
 _NEXT_KEY = re.compile(r'[,][ \t\r\n]*"([^"\\\x00-\x1f]*)":[ \t\r\n]*')
+# Fewer characters than this after a ',' are not worth a _NEXT_KEY try: a failed match
+# costs as much as one that works, and in the chunks of a stream (1-12 characters) a
+# pretty-printed key (newline, indent, '"key": ') never fits.
+_NEXT_KEY_MIN = 16
 _NUMBER_RUN = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 # Every prefix of a valid number (a run that is not one can never become valid), with groups
@@ -982,11 +986,15 @@ class Tokenizer:
                         i = _skip_whitespace(text, i + 1)
                         if i < 0:
                             break
-                    else:
-                        m = _NON_WHITESPACE.search(text, i + 1)
-                        if m is None:
+                    else:  # one space (as after ':') needs no regex: only a run does
+                        i += 1
+                        if i == n:
                             break
-                        i = m.start()
+                        if text[i] in WHITESPACE:
+                            m = _NON_WHITESPACE.search(text, i)
+                            if m is None:
+                                break
+                            i = m.start()
                     c = text[i]
                 if state == S_COMMA_OR_CLOSE:
                     if c == ",":
@@ -996,7 +1004,7 @@ class Tokenizer:
                             continue
                         # The usual ', "key": ' in one match; anything else goes step by step
                         # (as does everything in the compiled build, whose steps are C loops).
-                        m = None if _COMPILED else _NEXT_KEY.match(text, i)
+                        m = None if _COMPILED or n - i < _NEXT_KEY_MIN else _NEXT_KEY.match(text, i)
                         if m is None or m.end(1) - m.start(1) > self._string_limit:
                             state = S_KEY
                             i += 1
