@@ -158,8 +158,9 @@ def test_events_agree(chunks: list[Any], options: dict[str, Any]) -> None:
 
 def kept_events(make: Any, chunks: list[Any], keep: list[int]) -> list[Any]:
     """Each feed's events as returned, then again at the end as the caller kept them: per
-    feed ``keep`` says whether the caller dropped the list (0), kept the list (1) or kept
-    its events only (2); the compiled build refills a dropped list and event (_events)."""
+    feed ``keep`` says whether the caller dropped the list (0), kept the list (1), kept
+    its events only (2) or changed the list and dropped it (3); the compiled build refills a
+    dropped list and event (_events) and returns a dropped empty list again (events=False)."""
     parser = make()
     seen: list[Any] = []
     kept: list[Any] = []
@@ -169,10 +170,13 @@ def kept_events(make: Any, chunks: list[Any], keep: list[int]) -> list[Any]:
         except ParseError:
             break
         seen.append(repr(events))
+        seen.append(repr(parser.value))
         if how == 1:
             kept.append(events)
         elif how == 2:
             kept.append(tuple(events))
+        elif how == 3:
+            events.append("mine")
         del events
     return [seen, [repr(list(events)) for events in kept]]
 
@@ -195,10 +199,15 @@ def prose_streams(draw: st.DrawFn) -> list[Any]:
 
 
 @needs_compiled
-@given(prose_streams(), st.lists(st.sampled_from([0, 1, 2]), min_size=1, max_size=4))
-def test_events_the_caller_keeps_agree(chunks: list[Any], keep: list[int]) -> None:
+@given(
+    prose_streams(),
+    st.lists(st.sampled_from([0, 1, 2, 3]), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_events_the_caller_keeps_agree(chunks: list[Any], keep: list[int], want: bool) -> None:
     python = python_core()._parser.Parser
-    assert kept_events(unspool.Parser, chunks, keep) == kept_events(python, chunks, keep)
+    compiled = kept_events(lambda: unspool.Parser(events=want), chunks, keep)
+    assert compiled == kept_events(lambda: python(events=want), chunks, keep)
 
 
 @needs_compiled

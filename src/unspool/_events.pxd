@@ -70,5 +70,12 @@ cdef inline bint _alone(list events) noexcept:
     return _Py_REFCNT(event) == 1
 
 
+# The same test for a list returned empty (Parser._no_events): no one else holds it and the
+# caller left it empty.
+cdef inline bint unused(list events) noexcept:
+    if not UNSPOOL_COUNTS_ARE_EXACT:
+        return False
+    return Py_REFCNT(events) == 1 and PyList_GET_SIZE(events) == 0
+
 @cython.locals(event=_Delta)
 cpdef bint refill_delta(list events, prefix, str text, document) except -1

@@ -204,6 +204,11 @@ if not cython.compiled:
         one reference only, and holds one item that nothing else holds."""
         raise AssertionError("compiled build only")
 
+    def unused(events: list[Any]) -> bool:
+        """The compiled build's test (C, in _events.pxd): ``events`` is held by the caller's
+        one reference only, and is empty (the caller did not fill it)."""
+        raise AssertionError("compiled build only")
+
 
 def refill_delta(events: list[Any], prefix: ContainerPath, text: str, document: int) -> bool:
     """Make ``events``, a ``[delta(...)]`` the caller built and holds in one reference,

@@ -4,7 +4,7 @@
 # must be declared here, else the compiled build raises AttributeError.
 cimport cython
 
-from ._events cimport completed, delta, refill_delta
+from ._events cimport completed, delta, refill_delta, unused
 from ._tokenizer cimport (
     T_BEGIN_OBJECT,
     T_DOCUMENT,
@@ -34,6 +34,8 @@ cdef class Parser:
     cdef public object _document  # an int, passed to every event (no boxing per event)
     cdef public object _error
     cdef public bint _changed
+    cdef public str _string_shown
+    cdef public str _string_tail
     cdef public list _string_parts
     cdef public list _string_blocks
     cdef public object _string_parent
@@ -43,10 +45,13 @@ cdef class Parser:
     cdef public list _holds
     cdef public list _tokens
     cdef public list _deltas
+    cdef public list _empty
     cdef public object _extract
 
     # Private helpers: C calls (no Python call, no bound method per call).
     cdef list _text_delta(self, str text)
+    cdef list _no_events(self)
+    @cython.locals(shown=str, parts=list, blocks=list, text=str)
     cdef _show_string(self)
     cdef _key(self, key)
     cdef _release(self)

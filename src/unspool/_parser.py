@@ -58,6 +58,7 @@ except ImportError:  # the pure-Python core runs without Cython installed
 _COMPILED: bool = cython.compiled
 
 if not cython.compiled:  # the compiled build cimports them as C constants (_parser.pxd)
+    from ._events import unused
     from ._tokenizer import (
         T_BEGIN_OBJECT,
         T_DOCUMENT,
@@ -165,8 +166,12 @@ class Parser:
         self._document = -1
         self._error: ParseError | None = None
         self._changed = False  # did the last feed change the snapshot?
-        # The open string value: its parts since the last read, where it lives, its path.
-        # The parts are joined into blocks as they come (see _pack_string).
+        # The open string value: the text the snapshot shows (None when no string is open),
+        # the part since the last read (read after every chunk, there is one: the list, its
+        # growing and shrinking cost more than the rest of the read), the parts after that,
+        # joined into blocks as they come (see _pack_string), where it lives, its path.
+        self._string_shown: str | None = None
+        self._string_tail = ""
         self._string_parts: list[str] = []
         self._string_blocks: list[str] = []
         self._string_parent: Any = None
@@ -177,6 +182,7 @@ class Parser:
         self._holds: list[tuple[dict[str, Any], str, int]] = []
         self._tokens: list[tuple[Any, ...]] = []  # a chunk's tokens (Tokenizer.feed_into)
         self._deltas: list[Event] | None = None  # compiled: the list _text_delta refills
+        self._empty: list[Event] | None = None  # compiled: the list _no_events returns
         track(self)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
@@ -199,8 +205,7 @@ class Parser:
 
     def _open_string(self) -> str | None:
         """The open string object the snapshot shows (for ``is_complete``)."""
-        parts = self._string_parts
-        return parts[0] if parts else None
+        return self._string_shown
 
     @property
     def changed(self) -> bool:
@@ -221,13 +226,17 @@ class Parser:
         if text is not None:
             # The most frequent case while an LLM writes prose: more of the open string, as
             # a str (no token), kept out of _apply's loop.
-            parts = self._string_parts
-            parts.append(text)
-            if self._string_stale and len(parts) > _PACK:  # (read every chunk: no count)
-                self._pack_string()
-            self._string_stale = self._changed = True
+            if not self._string_stale:  # (read every chunk: the one part since)
+                self._string_tail = text
+                self._string_stale = True
+            else:
+                parts = self._string_parts
+                parts.append(text)
+                if len(parts) > _PACK:
+                    self._pack_string()
+            self._changed = True
             if not self._events:
-                events: list[Event] = []
+                events: list[Event] = self._no_events() if _COMPILED else []
             elif _COMPILED:
                 events = self._text_delta(text)
             else:  # one event: built as a list of one (no append, no resize)
@@ -255,6 +264,17 @@ class Parser:
         if events is None or not refill_delta(events, self._string_path, text, self._document):
             events = [delta(self._string_path, text, self._document, None)]
         self._deltas = events
+        return events
+
+    def _no_events(self) -> list[Event]:
+        """The compiled build's ``[]`` for ``feed`` with ``events=False``: the list returned
+        last time when the caller dropped it unchanged (``unspool._events.unused``: building
+        and freeing a list was a tenth of such a chunk), else a new one, kept for next time."""
+        events = self._empty
+        self._empty = None  # the local is the parser's one reference (unused's rule)
+        if events is None or not unused(events):
+            events = []
+        self._empty = events
         return events
 
     def close(self) -> list[Event]:
@@ -295,19 +315,18 @@ class Parser:
         return error_path(list(self._path), next_index, self._tokenizer.expecting())
 
     def _show_string(self) -> None:
-        """Put the open string, joined from its parts, into the snapshot."""
+        """Put the open string, the text shown and the parts since, into the snapshot."""
+        shown = self._string_shown
+        assert shown is not None  # a string is open
         parts = self._string_parts
         blocks = self._string_blocks
-        if blocks:
-            blocks.extend(parts)
-            parts[:] = blocks
+        if parts or blocks:  # not read for more than one part
+            text = "".join([shown, self._string_tail, *blocks, *parts])
+            parts.clear()
             blocks.clear()
-        if len(parts) == 2:  # read after every chunk: the string shown and one new part
-            text = parts[0] + parts.pop()
-            parts[0] = text
-        else:
-            text = "".join(parts)
-            parts[:] = (text,)
+        else:  # read after every chunk: one part since
+            text = shown + self._string_tail
+        self._string_shown = text
         parent = self._string_parent
         if parent is None:
             self._root = text
@@ -343,8 +362,9 @@ class Parser:
         """Join the open string's parts into one block: a part per chunk would cost ~57 bytes
         each (~15 per character at 4 characters a chunk); blocks of ``_PACK`` parts cost about
         one byte per character, and each character is copied once more (linear)."""
-        self._string_blocks.append("".join(self._string_parts))
-        self._string_parts = []
+        parts = self._string_parts
+        self._string_blocks.append("".join(parts))
+        parts.clear()
 
     def _attach(self, value: Any) -> None:
         """Put a new value in the slot being filled (or make it the document)."""
@@ -361,8 +381,8 @@ class Parser:
             parent[self._path[-1]] = value
 
     def _apply(self, tokens: list[tuple[Any, ...]]) -> list[Event]:
-        events: list[Event] = []
         want = self._events
+        events: list[Event] = self._no_events() if _COMPILED and not want else []
         path = self._path
         containers = self._containers
         paths = self._paths
@@ -372,11 +392,15 @@ class Parser:
             kind = token[0]
             if kind == T_STRING_PART:  # the most frequent token while an LLM writes prose
                 text = token[1]
-                parts = self._string_parts
-                parts.append(text)
-                if self._string_stale and len(parts) > _PACK:
-                    self._pack_string()
-                self._string_stale = changed = True
+                if not self._string_stale:  # as in feed's text path
+                    self._string_tail = text
+                    self._string_stale = True
+                else:
+                    parts = self._string_parts
+                    parts.append(text)
+                    if len(parts) > _PACK:
+                        self._pack_string()
+                changed = True
                 if want:
                     events.append(delta(self._string_path, text, self._document, None))
             elif kind == T_KEY:
@@ -436,8 +460,8 @@ class Parser:
     def _start_string(self, text: str, events: list[Event]) -> None:
         """A string value began (``text``, its first characters): show it, note its place."""
         self._attach(text)
-        self._string_parts = [text]
-        self._string_blocks = []
+        self._string_shown = text
+        self._string_stale = False
         containers = self._containers
         # Built once: the string's deltas share it (at most one string per chunk starts
         # here, the one still open at its end).
@@ -456,14 +480,17 @@ class Parser:
     def _end_string(self, text: str, events: list[Event]) -> bool:
         """The open string value ended with ``text``; return whether the snapshot changed
         (a bare closing quote changes nothing visible)."""
-        parts = self._string_parts
-        parts.append(text)
+        if self._string_stale:
+            self._string_parts.append(text)
+        else:
+            self._string_tail = text
         self._show_string()
-        self._string_parts = []
+        value = self._string_shown
+        self._string_shown = None
         if self._events:
             if text:
                 events.append(delta(self._string_path, text, self._document, None))
-            events.append(completed(self._string_path, parts[0], self._document, None))
+            events.append(completed(self._string_path, value, self._document, None))
         return bool(text)
 
     def _open(self, is_object: bool) -> None:
