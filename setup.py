@@ -210,13 +210,15 @@ class OptionalBuildExt(build_ext):
 
     def train(self) -> None:
         """Run TRAINING on the instrumented build: its package folder, with the .py files."""
-        folder = Path(self.get_ext_fullpath("unspool._parser")).parent.parent
+        folder = Path(self.get_ext_fullpath("unspool._parser")).parent.parent.resolve()
         if not (folder / "unspool" / "__init__.py").is_file():
             raise RuntimeError(f"no package to train in {folder}")
         env = {k: v for k, v in os.environ.items() if k != "UNSPOOL_PURE_PYTHON"}
         env["PYTHONPATH"] = str(folder)
         args = [sys.executable, "-c", TRAINING, str(folder)]
-        subprocess.run(args, env=env, check=True, timeout=600, capture_output=True)
+        done = subprocess.run(args, env=env, timeout=600, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"the training failed: {done.stderr.strip()[-400:]}")
 
     def write_record(self, hashes: dict[str, dict[str, str | int]]) -> None:
         # One record per output directory (src/unspool for an editable install, else build/lib).
