@@ -536,6 +536,24 @@ def test_whole_strings_of_each_pair_of_parts_agree() -> None:
         assert compiled(scan_documents=True).feed(text) == python(scan_documents=True).feed(text)
 
 
+@needs_compiled
+@pytest.mark.parametrize("wide", ["", "\u00e9", "\u0122", "\U0001f622"])
+def test_whole_strings_of_every_length_agree(wide: str) -> None:
+    """The C scanner reads string bodies 16 bytes at a time, then one character at a time
+    from the 16 that hold the stop: runs of 0-40 characters of each kind (some with a low
+    byte of '"' or '\\') before each stop or plain character, in a document of each kind."""
+    python_core()
+    python = sys.modules[f"{ALIAS}._tokenizer"].Tokenizer
+    compiled = unspool._tokenizer.Tokenizer
+    fills = ["a", "\u00e9", "\u0122", "\u225c", "\U0001f622", "\U0010005c"]
+    stops = ["", " ", "\x7f", "\x1f", "\x01", "\\n", "\\u00e9", "\\ud83d\\ude00", "\\x"]
+    for fill, stop, n in itertools.product(fills, stops, range(41)):
+        text = f'["{fill * n}{stop}{fill}", "{wide}", {{"{fill * n}{stop}": 1}}]'
+        got, expected = compiled(scan_documents=True), python(scan_documents=True)
+        assert tokens_of(got, [text]) == tokens_of(expected, [text]), (fill, stop, n)
+        assert compiled(scan_documents=True).feed(text) == python(scan_documents=True).feed(text)
+
+
 def nesting(value: Any) -> list[Any]:
     """The containers' types down the first child (no recursion: values too deep for repr)."""
     kinds = []
