@@ -56,6 +56,7 @@ cdef class Parser:
     cdef _key(self, key)
     cdef _release(self)
     cdef _pack_string(self)
+    cdef _more_string(self, str text)
     cdef _attach(self, value)
     @cython.locals(token=tuple, kind=int)
     cdef list _apply(self, list tokens)

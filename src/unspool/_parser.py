@@ -226,14 +226,7 @@ class Parser:
         if text is not None:
             # The most frequent case while an LLM writes prose: more of the open string, as
             # a str (no token), kept out of _apply's loop.
-            if not self._string_stale:  # (read every chunk: the one part since)
-                self._string_tail = text
-                self._string_stale = True
-            else:
-                parts = self._string_parts
-                parts.append(text)
-                if len(parts) > _PACK:
-                    self._pack_string()
+            self._more_string(text)
             self._changed = True
             if not self._events:
                 events: list[Event] = self._no_events() if _COMPILED else []
@@ -358,6 +351,18 @@ class Parser:
         parent[key] = containers[level - 1][key]
         containers[level - 1] = parent
 
+    def _more_string(self, text: str) -> None:
+        """More of the open string: the one part since the last read (read after every
+        chunk, there is one), else one more unread part."""
+        if not self._string_stale:
+            self._string_tail = text
+            self._string_stale = True
+        else:
+            parts = self._string_parts
+            parts.append(text)
+            if len(parts) > _PACK:
+                self._pack_string()
+
     def _pack_string(self) -> None:
         """Join the open string's parts into one block: a part per chunk would cost ~57 bytes
         each (~15 per character at 4 characters a chunk); blocks of ``_PACK`` parts cost about
@@ -392,14 +397,7 @@ class Parser:
             kind = token[0]
             if kind == T_STRING_PART:  # the most frequent token while an LLM writes prose
                 text = token[1]
-                if not self._string_stale:  # as in feed's text path
-                    self._string_tail = text
-                    self._string_stale = True
-                else:
-                    parts = self._string_parts
-                    parts.append(text)
-                    if len(parts) > _PACK:
-                        self._pack_string()
+                self._more_string(text)
                 changed = True
                 if want:
                     events.append(delta(self._string_path, text, self._document, None))
