@@ -4,11 +4,12 @@ at the end, and when the answer goes wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import itertools
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -179,6 +180,92 @@ def test_the_source_is_closed_when_the_hook_stops_the_script() -> None:
 
     run(source(), stop_at=2)
     assert closed == [True]
+
+
+async def async_chunks(chunks: list[str], closed: list[str]) -> AsyncIterator[str]:
+    try:
+        for chunk in chunks:
+            await asyncio.sleep(0)  # a real suspension, as a network read has
+            yield chunk
+    finally:
+        await asyncio.sleep(0)  # the source's own cleanup awaits too
+        closed.append("closed")
+
+
+def test_an_async_source_draws_the_same_page_and_returns_the_model() -> None:
+    closed: list[str] = []
+    at = run(async_chunks(chunked(ANSWER), closed))
+    assert shown(at) == FINAL_PAGE
+    assert at.session_state["final"] == Recipe.model_validate_json(ANSWER)
+    assert closed == ["closed"]
+
+
+def test_an_async_source_is_closed_on_its_loop_when_the_hook_stops_the_script() -> None:
+    closed: list[str] = []
+    at = run(async_chunks(chunked(ANSWER), closed), stop_at=2)
+    assert at.session_state["final"] == "running"
+    assert closed == ["closed"]  # its finally ran to the end, awaits included
+
+
+def test_an_async_source_that_fails_shows_its_error_under_what_arrived() -> None:
+    at = run(async_chunks(chunked(BAD_STEP), []))
+    assert [e.value for e in at.error] == [
+        "ValidationError: invalid value at /steps/1/minutes: Input should be greater than 0"
+    ]
+    assert at.session_state["final"] is None
+
+
+def test_a_langgraph_graph_streamed_with_astream_draws_the_page() -> None:
+    pytest.importorskip("langgraph")
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+    from langgraph.graph import START, MessagesState, StateGraph
+
+    import unspool.langchain
+
+    # The recorded model: langchain-core's fake streams the answer a word at a time.
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=ANSWER)]))
+
+    def chatbot(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("chatbot", chatbot)
+    graph.add_edge(START, "chatbot")
+    stream = graph.compile().astream({"messages": [("user", "pancakes")]}, stream_mode="messages")
+    at = run(unspool.langchain.text_deltas(stream, node="chatbot"))
+    assert shown(at) == FINAL_PAGE
+    assert at.session_state["updates"] > 5  # it streamed: many redraws, not one at the end
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("sent", [ANSWER[:100], ANSWER], ids=["cut", "whole"])
+def test_an_async_adapter_stream_at_the_token_limit_ends_as_the_sync_one(
+    sent: str, strict: bool
+) -> None:
+    """The adapter's ``strict`` and ``truncated`` reach the driver through the async path:
+    JSON whole at the limit is no error, cut-off JSON is the limit's error when strict."""
+    pytest.importorskip("langchain_core")
+    from langchain_core.messages import AIMessageChunk
+
+    import unspool.langchain
+
+    def messages() -> list[AIMessageChunk]:
+        text = [AIMessageChunk(chunk) for chunk in chunked(sent)]
+        return [*text, AIMessageChunk("", response_metadata={"finish_reason": "length"})]
+
+    async def async_messages() -> AsyncIterator[AIMessageChunk]:
+        for message in messages():
+            yield message
+
+    sync = run(unspool.langchain.text_deltas(messages(), strict=strict))
+    at = run(unspool.langchain.text_deltas(async_messages(), strict=strict))
+    assert shown(at) == shown(sync)
+    assert [e.value for e in at.error] == [e.value for e in sync.error]
+    assert at.session_state["final"] == sync.session_state["final"]
+    # Whole: the model.  Cut: the limit when strict, else the loop ended quietly, incomplete.
+    kind = [] if sent == ANSWER else ["TokenLimitError" if strict else "IncompleteJSONError"]
+    assert [e.value.partition(":")[0] for e in at.error] == kind
 
 
 def test_a_missing_streamlit_names_the_extra() -> None:

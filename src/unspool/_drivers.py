@@ -38,7 +38,7 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from ._errors import IncompleteJSONError
 from ._events import Event
@@ -150,6 +150,17 @@ async def _aowned(source: AsyncIterable[Any]) -> AsyncIterator[AsyncIterator[Any
     finally:
         await _aclose(*((chunks,) if chunks is not iterator else ()), iterator)
         await _aclose(*((source,) if source is not iterator else ()))
+
+
+def _is_async(chunks: Any) -> TypeGuard[AsyncIterable[Any]]:
+    """Whether to read ``chunks`` with ``async for``.  An adapter's ``DeltaStream`` serves
+    both: it is async when the SDK stream it wraps is."""
+    if getattr(chunks, "__aiter__", None) is None:
+        return False
+    if getattr(chunks, "__iter__", None) is None:
+        return True
+    inner = getattr(chunks, "_stream", None)
+    return inner is not None and not hasattr(inner, "__iter__") and not hasattr(inner, "__enter__")
 
 
 def _unbegun(generator: Generator[Any, Any, Any]) -> bool:

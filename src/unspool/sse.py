@@ -82,7 +82,7 @@ from collections.abc import (
 from pathlib import Path as _FilePath
 from typing import Any
 
-from ._drivers import _aowned, _owned
+from ._drivers import _aowned, _is_async, _owned
 from ._errors import ParseError, UnspoolError, ValidationError
 from ._events import StringDelta, ValueCompleted
 from ._parser import MISSING, Parser
@@ -552,17 +552,6 @@ async def _aiter_frames(
 # -- the public drivers -------------------------------------------------------------------------
 
 
-def _is_async(chunks: Any) -> bool:
-    """Whether to read ``chunks`` with ``async for``.  An adapter's ``DeltaStream`` serves
-    both: it is async when the SDK stream it wraps is."""
-    if getattr(chunks, "__aiter__", None) is None:
-        return False
-    if getattr(chunks, "__iter__", None) is None:
-        return True
-    inner = getattr(chunks, "_stream", None)
-    return inner is not None and not hasattr(inner, "__iter__") and not hasattr(inner, "__enter__")
-
-
 def _sse(frame: Frame | None, number: int) -> str:
     if frame is None:
         return KEEP_ALIVE
@@ -884,7 +873,7 @@ def vercel_stream(
 
     start = f"data: {_dumps({'type': 'start', 'messageId': message_id})}\n\n"
     if _is_async(chunks):
-        frames: Any = _aiter_frames(encoder, chunks, _Pacer(min_interval, keep_alive))  # type: ignore[arg-type]
+        frames: Any = _aiter_frames(encoder, chunks, _Pacer(min_interval, keep_alive))
         return _aprefixed(start, _anumbered(frames, render))
     frames = _iter_frames(encoder, chunks, _Pacer(min_interval, None))  # type: ignore[arg-type]
     return itertools.chain((start,), _numbered(frames, render))

@@ -15,6 +15,12 @@ nothing stacks.  A list field holds one slot per item: each item appears once, m
 later item began, or the list closed); a finished item is never sent again.  Nested objects
 and the open item are redrawn whole, which costs their size, not the document's.
 
+Async sources.  ``chunks`` may be async, as ``st.write_stream`` allows: an adapter's stream
+over ``graph.astream(...)``, or an async generator that makes its ``AsyncOpenAI`` call and
+yields the deltas (a client call awaited before would be bound to another loop).  Each chunk
+is awaited on an event loop of write_model's own, since a Streamlit script is not a
+coroutine, and the source is closed on that loop however the stream ends.
+
 Errors.  Invalid JSON (``unspool.ParseError``), a value that fails validation
 (``unspool.ValidationError``) or a stream cut short (``IncompleteJSONError``) is shown with
 its path under what arrived, which stays on screen; ``write_model`` then returns ``None``
@@ -26,11 +32,12 @@ Streamlit is imported here and nowhere else in unspool.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
 import functools
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 try:
     import streamlit as st
@@ -42,7 +49,7 @@ except ModuleNotFoundError as err:  # pragma: no cover - exercised in a subproce
     ) from err
 
 import unspool
-from unspool._drivers import _pacer
+from unspool._drivers import Chunk, _aclose, _is_async, _pacer
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, TypeAdapter
@@ -62,7 +69,7 @@ _NOTHING = object()  # what an empty slot shows
 
 @overload
 def write_model(
-    chunks: Iterable[str | bytes],
+    chunks: Iterable[str | bytes] | AsyncIterable[str | bytes],
     model: type[M],
     *,
     container: DeltaGenerator | None = None,
@@ -72,7 +79,7 @@ def write_model(
 ) -> M | None: ...
 @overload
 def write_model(
-    chunks: Iterable[str | bytes],
+    chunks: Iterable[str | bytes] | AsyncIterable[str | bytes],
     model: type[T] | TypeAdapter[T],
     *,
     container: DeltaGenerator | None = None,
@@ -81,7 +88,7 @@ def write_model(
     **options: Any,
 ) -> T | None: ...
 def write_model(
-    chunks: Iterable[str | bytes],
+    chunks: Iterable[str | bytes] | AsyncIterable[str | bytes],
     model: Any,
     *,
     container: DeltaGenerator | None = None,
@@ -97,7 +104,9 @@ def write_model(
     dict, a TypedDict) is drawn whole.
 
     ``chunks``: text (or UTF-8 bytes) as it arrives, e.g.
-    ``unspool.langchain.text_deltas(graph.stream(..., stream_mode="messages"))``.
+    ``unspool.langchain.text_deltas(graph.stream(..., stream_mode="messages"))``, sync or
+    async (``graph.astream``): an async source runs on a loop of its own, so call
+    ``write_model`` from the script itself, not from inside a running event loop.
     ``container``: where the placeholder goes (default: the current one, such as the
     ``st.chat_message`` block you are in).  ``on_update(partial)`` is called after each
     redraw with the live ``unspool.Partial[model]``.  ``min_interval`` (seconds) redraws at
@@ -110,7 +119,9 @@ def write_model(
     """
     view = _ModelView((container or st).empty().container())
     pacer = _pacer(min_interval)
-    with unspool.stream_model(chunks, model, **options) as stream:
+    # A DeltaStream is both: _is_async says which way its SDK stream reads.
+    source = _Blocking(chunks) if _is_async(chunks) else cast("Iterable[Chunk]", chunks)
+    with unspool.stream_model(source, model, **options) as stream:
         try:
             for partial in stream:
                 if pacer is not None and not pacer.ready(True):
@@ -126,6 +137,47 @@ def write_model(
             return None
     view.update(final, final=True)
     return final
+
+
+class _Blocking:
+    """An async source read one awaited chunk at a time on an event loop of its own (a
+    Streamlit script is plain code, as ``st.write_stream``'s conversion assumes); ``close``
+    closes the source on that loop, so its ``finally`` and the SDK's connection run there."""
+
+    __slots__ = ("_iterator", "_loop", "source")
+
+    def __init__(self, source: AsyncIterable[Any]) -> None:
+        self.source = source
+        self._iterator = aiter(source)
+        self._loop: asyncio.AbstractEventLoop | None = None  # made by the first read
+
+    def __iter__(self) -> _Blocking:
+        return self
+
+    def __next__(self) -> Any:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        try:
+            return self._loop.run_until_complete(anext(self._iterator))
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        elif self._loop.is_closed():
+            return
+        try:
+            others = () if self.source is self._iterator else (self.source,)
+            self._loop.run_until_complete(_aclose(self._iterator, *others))
+        finally:
+            self._loop.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # What the driver reads of an adapter's stream cut at the token limit (_drivers._Cut).
+        if name in ("truncated", "strict", "stop_reason"):
+            return getattr(self.source, name)
+        raise AttributeError(name)
 
 
 class _Slot:
