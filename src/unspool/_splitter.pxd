@@ -51,7 +51,7 @@ cdef class Splitter:
 
     @cython.locals(n=Py_ssize_t)
     cpdef list feed(self, chunk)  # a Python call goes straight to the C function
-    @cython.locals(tokens=list, held=_Held)
+    @cython.locals(tok=Tokenizer, park=list, tokens=list, held=_Held)
     cdef list _feed_ready(self, str chunk)
     cpdef _park_at(self, _Held held)
     cpdef str _unpark(self, str chunk)

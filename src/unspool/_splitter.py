@@ -428,10 +428,14 @@ class Splitter:
     def _feed_ready(self, chunk: str) -> list[Any]:
         """``feed`` of a str chunk straight to the tokenizer (``_ready``)."""
         tok = self._tok
-        if self._park:  # the parked chunks first, in one piece
-            chunk = "".join(self._park) + chunk
-            self._park.clear()
-        tokens = tok.feed(chunk)
+        park = self._park
+        if park:  # the parked chunks first, in one piece
+            park.append(chunk)
+            chunk = "".join(park)
+            park.clear()
+        # (A chunk inside a string gives no token: the Splitter needs none of its parts.)
+        tokens: list[Any] = []
+        tok.feed_into(chunk, tokens)
         held = tok._held
         if held is None:
             self._park_room = -1
