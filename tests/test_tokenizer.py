@@ -358,7 +358,8 @@ def test_held_values_give_the_tokens_errors_and_positions(text: str) -> None:
 
 
 class _CountingPattern:
-    """Stands for a compiled pattern and counts the characters its ``fullmatch`` reads."""
+    """Stands for a compiled pattern and counts the characters its ``fullmatch`` and
+    ``match`` may read."""
 
     def __init__(self, pattern: Any) -> None:
         self.pattern = pattern
@@ -367,6 +368,10 @@ class _CountingPattern:
     def fullmatch(self, text: str, *args: Any) -> Any:
         self.read += len(text)
         return self.pattern.fullmatch(text, *args)
+
+    def match(self, text: str, pos: int = 0) -> Any:
+        self.read += len(text) - pos
+        return self.pattern.match(text, pos)
 
 
 def _chunks(data: Any, size: int) -> list[Any]:

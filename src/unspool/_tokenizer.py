@@ -1166,9 +1166,14 @@ class Tokenizer:
         n = len(text)
         if _COMPILED:  # a C loop instead of the regex
             j = _number_run_end(text, i)
-        else:  # (the regex always matches, if only the empty string)
-            m = _NUMBER_RUN.match(text, i)
-            j = m.end()  # type: ignore[union-attr]
+        else:
+            # The longest valid prefix (the regex always matches, if only the empty string):
+            # when it reaches the end, so does the run, and it is valid (one regex for the
+            # usual number that the chunk cuts).
+            prefix = _NUMBER_PREFIX.match(text, i)
+            j = prefix.end()  # type: ignore[union-attr]
+            if j < n:
+                j = _NUMBER_RUN.match(text, i).end()  # type: ignore[union-attr]
         if j == n:
             # The number may go on in the next chunk.
             self._token_start = base + i
@@ -1178,9 +1183,10 @@ class Tokenizer:
                 self._limit_buffer()
             if _COMPILED:  # a C loop instead of the regex
                 number_state = _number_state_at(N_START, text, i, n)
+            elif prefix.end() < n:  # type: ignore[union-attr]
+                number_state = N_BAD  # a run longer than its valid prefix is invalid
             else:
-                m = _NUMBER_PREFIX.fullmatch(run)
-                number_state = N_BAD if m is None else _STATE_AFTER[m.lastindex]
+                number_state = _STATE_AFTER[prefix.lastindex]  # type: ignore[union-attr]
             if number_state == N_BAD:
                 self._fail("invalid_number", f"invalid number {run[:40]!r}", base + i)
             self._number_state = number_state
