@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import sys
 from typing import Any
 
 import pytest
@@ -134,3 +135,52 @@ def test_a_returned_list_or_event_the_caller_changed_is_not_reused() -> None:
     assert delta_texts(ended) == [("ValueCompleted", ("a",), None)]
     assert ended[0].value == "one two three four five"
     assert delta_texts(parser.feed(PROSE[7])) == [("StringDelta", ("b",), "six ")]
+
+
+# Records in small chunks: feeds of several events each (the compiled build empties a list the
+# caller dropped when it builds the next one, and refills its events nobody kept; see
+# unspool._events.recycle).
+RECORDS = '[{"id": 1, "name": "ab", "tags": ["x", "y"]}, {"id": 2, "name": "cd", "tags": []}]'
+
+
+def record_chunks(size: int) -> list[str]:
+    return [RECORDS[i : i + size] for i in range(0, len(RECORDS), size)]
+
+
+def event_reprs(parser: Any, chunks: list[str]) -> list[str]:
+    return [repr(parser.feed(chunk)) for chunk in chunks] + [repr(parser.close())]
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_events_kept_one_by_one_never_change(size: int) -> None:
+    chunks = record_chunks(size)
+    expected = event_reprs(unspool.Parser(), chunks)
+    parser = unspool.Parser()
+    kept: list[tuple[int, Any, str]] = []
+    for i, chunk in enumerate(chunks):
+        events = parser.feed(chunk)
+        assert repr(events) == expected[i]
+        if events and i % 2:
+            kept.append((i, events[-1], repr(events[-1])))  # the last event, not the list
+        del events
+    parser.close()
+    assert kept and all(repr(event) == shown for _, event, shown in kept)
+    assert all(shown in expected[i] for i, _, shown in kept)
+
+
+def test_parsers_side_by_side_give_their_own_events() -> None:
+    chunks = record_chunks(3)
+    alone = event_reprs(unspool.Parser(), chunks)
+    first, second = unspool.Parser(), unspool.Parser()
+    both = [(repr(first.feed(chunk)), repr(second.feed(chunk))) for chunk in chunks]
+    assert [a for a, _ in both] == [b for _, b in both] == alone[:-1]
+
+
+def test_no_dropped_event_holds_its_value() -> None:
+    parser = unspool.Parser(multiple=True)
+    first = parser.feed("[1, 2] ")[-1].value  # its list and events dropped at once
+    parser.feed("[3] ")  # the compiled build empties and refills them here
+    second = parser.feed('[4] "x"')[1].value  # the document before the last
+    parser.close()  # a parser kept after its stream holds no list or event for reuse
+    assert first == [1, 2] and second == [4]
+    assert sys.getrefcount(first) == sys.getrefcount(second) == 2  # the local and the call

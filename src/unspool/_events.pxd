@@ -9,6 +9,8 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_REFCNT, _Py_REFCNT
 
 cdef bint _COMPILED
+cdef list _SPARE_COMPLETED, _SPARE_DELTAS
+cdef Py_ssize_t _SPARES
 
 
 @cython.final
@@ -70,12 +72,43 @@ cdef inline bint _alone(list events) noexcept:
     return _Py_REFCNT(event) == 1
 
 
-# The same test for a list returned empty (Parser._no_events): no one else holds it and the
-# caller left it empty.
-cdef inline bint unused(list events) noexcept:
+# recycle's tests: the list the parser returned last is held by the parser's local only
+# (Parser._new_events), and an item of it by the list only.
+cdef inline bint dropped(list events) noexcept:
     if not UNSPOOL_COUNTS_ARE_EXACT:
         return False
-    return Py_REFCNT(events) == 1 and PyList_GET_SIZE(events) == 0
+    return Py_REFCNT(events) == 1
+
+
+cdef inline bint _unshared(list events, Py_ssize_t index) noexcept:
+    return _Py_REFCNT(PyList_GET_ITEM(events, index)) == 1
+
 
 @cython.locals(event=_Delta)
 cpdef bint refill_delta(list events, prefix, str text, document) except -1
+
+
+# pop() and `del events[:]` that keep the list's room: a list shrinks (realloc) when it falls
+# under half its room, and to no room at all when emptied, so a list filled and emptied once
+# per chunk would allocate its room again every chunk.  Nothing else holds these lists.
+cdef extern from *:
+    """
+    static CYTHON_INLINE PyObject *unspool_take(PyObject *list) {
+        Py_ssize_t last = PyList_GET_SIZE(list) - 1;
+        Py_SET_SIZE((PyVarObject *)list, last);
+        return PyList_GET_ITEM(list, last);  /* the list's reference, now the caller's */
+    }
+    static CYTHON_INLINE void unspool_truncate(PyObject *list) {
+        Py_ssize_t size = PyList_GET_SIZE(list);
+        Py_SET_SIZE((PyVarObject *)list, 0);
+        while (size--)
+            Py_DECREF(PyList_GET_ITEM(list, size));
+    }
+    """
+    object _take "unspool_take"(list spares)
+    void _truncate "unspool_truncate"(list events)
+
+
+@cython.locals(index=Py_ssize_t, done=_Completed, part=_Delta)
+cpdef recycle(list events)
+cdef _empty(_Event event)

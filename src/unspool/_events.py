@@ -20,7 +20,11 @@ Most chunks of a model's prose arrive wholly inside the open string and give one
 list of one.  The compiled build builds that list and its ``StringDelta`` once and refills them
 on the next such chunk when the caller has dropped both (``refill_delta``), as CPython's ``zip``
 reuses its result tuple when no one else holds it: building and freeing them cost more than the
-rest of the parser's work on that chunk.  A list or event the caller keeps is never touched.
+rest of the parser's work on that chunk.  Any other list of events the caller dropped is
+emptied when the parser builds the next one (``recycle``), and its events that no one else
+holds become spares, emptied too, that ``completed`` and ``delta`` refill instead of building
+new ones: building and freeing a heap-type event (a GC object) cost ~450 Ir, most of what
+events add to a chunk of records.  A list or event the caller keeps is never touched.
 """
 
 from __future__ import annotations
@@ -175,10 +179,20 @@ class StringDelta(_Delta):
         return (StringDelta, (self.path, self.text, self.document))
 
 
+# The compiled build's spare events (``recycle``), at most ``_SPARES`` of each class; always
+# empty in the pure build.
+_SPARE_COMPLETED: list[Any] = []
+_SPARE_DELTAS: list[Any] = []
+_SPARES = 64
+
+
 def completed(prefix: ContainerPath, value: Any, document: int, last: Key | None) -> Any:
     """``ValueCompleted(prefix, value, document, last)``, without the call of ``__init__``."""
-    cls = ValueCompleted  # cls.__new__(cls): the compiled build calls the C allocator
-    event = cls.__new__(cls)
+    if _SPARE_COMPLETED:  # never in the pure build
+        event = _take(_SPARE_COMPLETED)
+    else:
+        cls = ValueCompleted  # cls.__new__(cls): the compiled build calls the C allocator
+        event = cls.__new__(cls)
     event._prefix = prefix
     event._last = last
     event.value = value
@@ -188,8 +202,11 @@ def completed(prefix: ContainerPath, value: Any, document: int, last: Key | None
 
 def delta(prefix: ContainerPath, text: str, document: int, last: Key | None) -> Any:
     """``StringDelta(prefix, text, document, last)``, without the call of ``__init__``."""
-    cls = StringDelta
-    event = cls.__new__(cls)
+    if _SPARE_DELTAS:
+        event = _take(_SPARE_DELTAS)
+    else:
+        cls = StringDelta
+        event = cls.__new__(cls)
     event._prefix = prefix
     event._last = last
     event.text = text
@@ -204,10 +221,53 @@ if not cython.compiled:
         one reference only, and holds one item that nothing else holds."""
         raise AssertionError("compiled build only")
 
-    def unused(events: list[Any]) -> bool:
+    def dropped(events: list[Any]) -> bool:
         """The compiled build's test (C, in _events.pxd): ``events`` is held by the caller's
-        one reference only, and is empty (the caller did not fill it)."""
+        one reference only (whoever it was returned to dropped it)."""
         raise AssertionError("compiled build only")
+
+    def _unshared(events: list[Any], index: int) -> bool:
+        """The compiled build's test (C, in _events.pxd): ``events[index]`` is held by
+        ``events`` only."""
+        raise AssertionError("compiled build only")
+
+    def _take(spares: list[Any]) -> Any:
+        """``spares.pop()``; C in the compiled build (_events.pxd), keeping the list's room."""
+        return spares.pop()
+
+    def _truncate(events: list[Any]) -> None:
+        """``del events[:]``; C in the compiled build (_events.pxd), keeping the list's room
+        for the next chunk's events."""
+        del events[:]
+
+
+def recycle(events: list[Any]) -> None:
+    """Empty ``events``, a list the parser returned and now holds alone (``dropped``); keep
+    its events that nothing else holds as spares, emptied (they would hold their values
+    alive), for ``completed`` and ``delta`` to refill.  The compiled build only."""
+    for index in range(len(events)):
+        if not _unshared(events, index):
+            continue  # the caller kept it
+        event = events[index]
+        if type(event) is ValueCompleted:
+            if len(_SPARE_COMPLETED) < _SPARES:
+                done = event
+                done.value = None
+                _empty(done)
+                _SPARE_COMPLETED.append(done)
+        elif type(event) is StringDelta and len(_SPARE_DELTAS) < _SPARES:
+            part = event
+            part.text = ""
+            _empty(part)
+            _SPARE_DELTAS.append(part)
+    _truncate(events)
+
+
+def _empty(event: Any) -> None:
+    """What ``recycle`` clears in every spare event."""
+    event._prefix = None
+    event._last = None
+    event.document = None
 
 
 def refill_delta(events: list[Any], prefix: ContainerPath, text: str, document: int) -> bool:

@@ -4,7 +4,7 @@
 # must be declared here, else the compiled build raises AttributeError.
 cimport cython
 
-from ._events cimport completed, delta, refill_delta, unused
+from ._events cimport completed, delta, dropped, recycle, refill_delta
 from ._tokenizer cimport (
     T_BEGIN_OBJECT,
     T_DOCUMENT,
@@ -45,12 +45,12 @@ cdef class Parser:
     cdef public list _holds
     cdef public list _tokens
     cdef public list _deltas
-    cdef public list _empty
+    cdef public list _returned
     cdef public object _extract
 
     # Private helpers: C calls (no Python call, no bound method per call).
     cdef list _text_delta(self, str text)
-    cdef list _no_events(self)
+    cdef list _new_events(self)
     @cython.locals(shown=str, parts=list, blocks=list, text=str)
     cdef _show_string(self)
     cdef _key(self, key)

@@ -58,7 +58,7 @@ except ImportError:  # the pure-Python core runs without Cython installed
 _COMPILED: bool = cython.compiled
 
 if not cython.compiled:  # the compiled build cimports them as C constants (_parser.pxd)
-    from ._events import unused
+    from ._events import dropped, recycle
     from ._tokenizer import (
         T_BEGIN_OBJECT,
         T_DOCUMENT,
@@ -182,7 +182,7 @@ class Parser:
         self._holds: list[tuple[dict[str, Any], str, int]] = []
         self._tokens: list[tuple[Any, ...]] = []  # a chunk's tokens (Tokenizer.feed_into)
         self._deltas: list[Event] | None = None  # compiled: the list _text_delta refills
-        self._empty: list[Event] | None = None  # compiled: the list _no_events returns
+        self._returned: list[Event] | None = None  # compiled: the list _new_events reuses
         track(self)  # for is_complete()
         # extract=True: the front-end that finds the JSON in model text takes feed and close
         # until it hands the stream over (see _extract); None otherwise.
@@ -229,7 +229,7 @@ class Parser:
             self._more_string(text)
             self._changed = True
             if not self._events:
-                events: list[Event] = self._no_events() if _COMPILED else []
+                events: list[Event] = self._new_events() if _COMPILED else []
             elif _COMPILED:
                 events = self._text_delta(text)
             else:  # one event: built as a list of one (no append, no resize)
@@ -259,15 +259,17 @@ class Parser:
         self._deltas = events
         return events
 
-    def _no_events(self) -> list[Event]:
-        """The compiled build's ``[]`` for ``feed`` with ``events=False``: the list returned
-        last time when the caller dropped it unchanged (``unspool._events.unused``: building
-        and freeing a list was a tenth of such a chunk), else a new one, kept for next time."""
-        events = self._empty
-        self._empty = None  # the local is the parser's one reference (unused's rule)
-        if events is None or not unused(events):
+    def _new_events(self) -> list[Event]:
+        """The compiled build's ``[]`` for a chunk's events: the list returned last time (by
+        ``_apply``, or by feed with ``events=False``) when the caller dropped it, emptied
+        (``unspool._events.recycle``: its events become spares), else a new one."""
+        events = self._returned
+        self._returned = None  # the local is the parser's one reference (dropped's rule)
+        if events is None or not dropped(events):
             events = []
-        self._empty = events
+        elif events:
+            recycle(events)
+        self._returned = events
         return events
 
     def close(self) -> list[Event]:
@@ -282,6 +284,9 @@ class Parser:
         else:
             events = []
             self._changed = False
+        # The stream is over: hold no list or event for reuse (a parser kept after its
+        # stream would keep its last events and their values alive).
+        self._returned = self._deltas = None
         error = self._tokenizer.error
         if error is not None:
             self._fail(error)
@@ -387,7 +392,7 @@ class Parser:
 
     def _apply(self, tokens: list[tuple[Any, ...]]) -> list[Event]:
         want = self._events
-        events: list[Event] = self._no_events() if _COMPILED and not want else []
+        events: list[Event] = self._new_events() if _COMPILED else []
         path = self._path
         containers = self._containers
         paths = self._paths
