@@ -143,16 +143,21 @@ class Parser:
         extract: bool = False,
     ) -> None:
         self._events = events
-        self._tokenizer = Tokenizer(
+        # Tokenizer(...) without a keyword call to the class (C calls in the compiled build).
+        self._tokenizer = Tokenizer.__new__(Tokenizer)
+        self._tokenizer._setup(
             multiple=multiple,
             allow_nan=allow_nan,
             max_depth=max_depth,
             max_string=max_string,
             max_buffer=max_buffer,
             scan_documents=True,
+            stop_after_document=False,
+            whole_values=(),
             # A document read whole keeps the last of duplicate keys, as the snapshot does;
             # only events need each duplicate as tokens (the scan is ~15% faster without).
             whole_duplicates=not events,
+            hold_whole=0,
             positions=False,  # _apply reads kinds and values only: tokens cost no int objects
         )
         self._root: Any = MISSING
@@ -193,8 +198,10 @@ class Parser:
 
     def __del__(self) -> None:
         # is_complete: the containers a dropped parser still had open are open no more
-        # (there are none when __init__ did not get that far).
-        release(getattr(self, "_containers", None) or ())
+        # (none when __init__ did not get that far, nor after a whole document).
+        containers = getattr(self, "_containers", None)
+        if containers:
+            release(containers)
 
     @property
     def value(self) -> Any:

@@ -58,6 +58,8 @@ cpdef enum:
     N_BAD = 9
 
 cdef bint _COMPILED  # True: the branches that call the C loops below
+cpdef check_limits(max_depth, max_string, max_buffer)  # a C call from Tokenizer._setup
+cdef _check_limit(str name, limit)
 cdef object _escaped_part(str text)  # a C call from feed's fast path
 cdef Py_ssize_t _SHORT_HELD  # a C constant: _grown's length test is a C compare
 cdef object _grown(object held, str piece)
@@ -154,6 +156,11 @@ cdef class Tokenizer:
     cdef public object last_text
     cdef public bint strip_bom
     cdef public bint _skipped
+
+    # The Parser's C call (the arguments stay objects: the attributes convert them, as
+    # __init__ does).
+    cdef _setup(self, multiple, allow_nan, max_depth, max_string, max_buffer, scan_documents,
+                stop_after_document, whole_values, whole_duplicates, hold_whole, positions)
 
     # The hot path: C calls between the helpers, C integers for indices and positions, a
     # character as a C code point, states compared as C constants.  feed and feed_into are
