@@ -274,6 +274,10 @@ TOKEN_PIECES = [
     "0",
     "-0.5e+10",
     "123456789012345678901234",
+    "-12345678901234567",  # integers next to _SHORT_INT characters (a C loop up to it)
+    "123456789012345678",
+    "-123456789012345678",
+    "-0",
     "1.",
     "-",
     "01",
@@ -607,6 +611,8 @@ def test_the_character_loops_do_what_the_regexes_do() -> None:
         assert t._number_run_end(run + ",", 0) == t._NUMBER_RUN.match(run + ",").end()
         for state in range(t.N_MINUS, t.N_BAD + 1):
             assert t._number_state_at(state, run, 0, len(run)) == t._number_state(state, run)
+    for number in ["0", "-0", "7", "-19", "120", "-" + "9" * 17, "9" * 18, "1" + "0" * 17]:
+        assert t._short_int(f"[{number},", 1, len(number) + 1) == int(number)
 
 
 def test_the_character_loops_run_without_cython() -> None:

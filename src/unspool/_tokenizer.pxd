@@ -62,6 +62,7 @@ cpdef check_limits(max_depth, max_string, max_buffer)  # a C call from Tokenizer
 cdef _check_limit(str name, limit)
 cdef object _escaped_part(str text)  # a C call from feed's fast path
 cdef Py_ssize_t _SHORT_HELD  # a C constant: _grown's length test is a C compare
+@cython.locals(text=str)
 cdef object _grown(object held, str piece)
 cdef tuple _BARE  # a bracket's token without its position, by kind
 
@@ -82,6 +83,9 @@ cdef Py_ssize_t _skip_whitespace(str text, Py_ssize_t i) noexcept
 cdef Py_ssize_t _last_newline(str text) noexcept
 @cython.locals(n=Py_ssize_t)
 cdef Py_ssize_t _number_run_end(str text, Py_ssize_t i) noexcept
+cdef Py_ssize_t _SHORT_INT  # a C constant: the length test is a C compare
+@cython.locals(value=cython.longlong, k=Py_ssize_t, negative=bint)
+cdef object _short_int(str text, Py_ssize_t i, Py_ssize_t j)
 @cython.locals(c=Py_UCS4, digit=bint)
 cdef int _number_state_at(int state, str text, Py_ssize_t i, Py_ssize_t j) noexcept
 
@@ -176,7 +180,8 @@ cdef class Tokenizer:
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int,
                    kind=int)
     cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
-    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint)
+    @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint,
+                   word=str)
     cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
     cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, number_state=int)
@@ -200,4 +205,5 @@ cdef class Tokenizer:
     cdef tuple _number_token(self, str run, is_float, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(state=int)
     cdef _more_number(self, str run)
+    @cython.locals(word=str, end=Py_ssize_t)  # str: startswith is a C call, not a method's
     cdef Py_ssize_t _literal(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except? -2

@@ -269,9 +269,10 @@ def _grown(held: str | TextBuffer, piece: str) -> str | TextBuffer:
     concatenation costs less than a TextBuffer's method calls (and a join to read it); past
     ``_SHORT_HELD`` characters a TextBuffer, so that no text is copied again and again."""
     if type(held) is str:
-        if len(held) + len(piece) <= _SHORT_HELD:
-            return held + piece
-        held = TextBuffer(held)
+        text = held  # a str local: a plain concatenation in the compiled build
+        if len(text) + len(piece) <= _SHORT_HELD:
+            return text + piece
+        held = TextBuffer(text)
     held.append(piece)  # type: ignore[union-attr]
     return held
 
@@ -534,6 +535,20 @@ def _number_run_end(text: str, i: int) -> int:
     return i
 
 
+_SHORT_INT = 18  # characters of an integer that _short_int reads (|value| < 10**18 < 2**63)
+
+
+def _short_int(text: str, i: int, j: int) -> int:
+    """``int(text[i:j])`` for a valid JSON integer of at most ``_SHORT_INT`` characters: a
+    C loop over the digits in the compiled build, instead of a slice and a parse."""
+    negative = text[i] == "-"
+    value = 0
+    with cython.boundscheck(False), cython.wraparound(False):
+        for k in range(i + negative, j):
+            value = value * 10 + (ord(text[k]) - 48)
+    return -value if negative else value
+
+
 def _number_state_at(state: int, text: str, i: int, j: int) -> int:
     """``_number_state(state, text[i:j])`` for a run ``i < j``: a walk through the same
     states, one character at a time (from N_START, a complete state is a ``_NUMBER`` match)."""
@@ -691,7 +706,7 @@ class Tokenizer:
         self._string_limit = min(max_string, 1 << 62)
         self.max_buffer = max_buffer
         # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
-        self._short_number = min(18, max_buffer)
+        self._short_number = min(_SHORT_INT, max_buffer)
         # The C scanner's strings and numbers cannot be longer than the text it reads.
         self._scan_max = min(max_string, max_buffer)
         self._scan = _SCANNERS[allow_nan][whole_duplicates]
@@ -1146,8 +1161,11 @@ class Tokenizer:
                 complete = m is not None and j < len(text) and text[j] not in "-+.eE0123456789"
                 is_float = complete and m.lastindex is not None  # type: ignore[union-attr]
             if complete and j < len(text) and j - i <= self._short_number:
-                number = text[i:j]
-                value = float(number) if is_float else int(number)
+                if _COMPILED and not is_float:  # (_short_number is at most _SHORT_INT)
+                    value: Any = _short_int(text, i, j)
+                else:
+                    number = text[i:j]
+                    value = float(number) if is_float else int(number)
                 tokens.append(
                     (T_SCALAR, value, base + i, base + j) if self.positions else (T_SCALAR, value)
                 )
@@ -1549,6 +1567,8 @@ class Tokenizer:
     def _number_token(self, run: str, is_float: bool, pos: int, end: int) -> tuple[Any, ...]:
         if is_float:
             value: Any = float(run)
+        elif _COMPILED and len(run) <= _SHORT_INT:  # a C loop instead of int()
+            value = _short_int(run, 0, len(run))
         else:
             try:
                 value = int(run)
@@ -1588,6 +1608,14 @@ class Tokenizer:
             self._pending = rest  # the chunk ended inside the word
             self.state = S_IN_LITERAL
             return len(text)
+        self._invalid_literal(text, i, base, word)
+        return 0  # unreachable: _invalid_literal raises
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def _invalid_literal(self, text: str, i: int, base: int, word: str) -> None:
+        # Apart from _literal: its generator would cost _literal a closure on every call.
+        rest = text[i : i + len(word)]
         bad = next(k for k in range(len(rest)) if rest[k] != word[k])
         self._fail(
             "invalid_literal",
@@ -1595,9 +1623,6 @@ class Tokenizer:
             + self._extract_hint(),
             base + i + bad,
         )
-        return 0  # unreachable: _fail raises
-
-    # -- errors -----------------------------------------------------------------------------
 
     def _expected_comma(self, text: str, i: int, base: int) -> None:
         name, closer = ("object", "}") if self.stack[-1] == OBJECT else ("array", "]")
