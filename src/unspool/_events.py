@@ -249,12 +249,11 @@ def recycle(events: list[Any]) -> None:
         if not _unshared(events, index):
             continue  # the caller kept it
         event = events[index]
-        if type(event) is ValueCompleted:
-            if len(_SPARE_COMPLETED) < _SPARES:
-                done = event
-                done.value = None
-                _empty(done)
-                _SPARE_COMPLETED.append(done)
+        if type(event) is ValueCompleted and len(_SPARE_COMPLETED) < _SPARES:
+            done = event
+            done.value = None
+            _empty(done)
+            _SPARE_COMPLETED.append(done)
         elif type(event) is StringDelta and len(_SPARE_DELTAS) < _SPARES:
             part = event
             part.text = ""

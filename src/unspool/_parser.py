@@ -492,10 +492,7 @@ class Parser:
     def _end_string(self, text: str, events: list[Event]) -> bool:
         """The open string value ended with ``text``; return whether the snapshot changed
         (a bare closing quote changes nothing visible)."""
-        if self._string_stale:
-            self._string_parts.append(text)
-        else:
-            self._string_tail = text
+        self._more_string(text)
         self._show_string()
         value = self._string_shown
         self._string_shown = None
