@@ -49,7 +49,7 @@ cdef class Splitter:
     cdef public Py_ssize_t _gap
     cdef public object _failure
 
-    @cython.locals(n=Py_ssize_t)
+    @cython.locals(room=Py_ssize_t)
     cpdef list feed(self, chunk)  # a Python call goes straight to the C function
     @cython.locals(tok=Tokenizer, park=list, tokens=list, held=_Held)
     cdef list _feed_ready(self, str chunk)

@@ -410,17 +410,17 @@ class Splitter:
 
     def feed(self, chunk: str | bytes) -> list[Any]:
         """Split one more chunk; return the items it completes, in order."""
-        if (
-            type(chunk) is str
-            and (n := len(chunk)) <= self._park_room
-            and self._park_closer not in chunk
-            and (not self._park_line or "\n" not in chunk)
-        ):  # the usual chunk: inside an item held back (see _park)
-            self._park.append(chunk)
-            self._park_room -= n
-            return []
-        if type(chunk) is str and self._ready:  # the usual case otherwise: see _ready
-            return self._feed_ready(chunk)
+        if type(chunk) is str:
+            if (
+                (room := self._park_room - len(chunk)) >= 0
+                and self._park_closer not in chunk
+                and (not self._park_line or "\n" not in chunk)
+            ):  # the usual chunk: inside an item held back (see _park)
+                self._park.append(chunk)
+                self._park_room = room  # (one attribute read less than -=)
+                return []
+            if self._ready:  # the usual case otherwise: see _ready
+                return self._feed_ready(chunk)
         if self._lines is not None:  # on_error "skip"/"yield": the recovery takes it
             return self._lines.feed(chunk)
         return self._feed_other(chunk)
