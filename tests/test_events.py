@@ -36,6 +36,13 @@ def test_parsed_events_equal_the_ones_a_user_builds(text: str) -> None:
         assert event.__ne__(rebuilt) is False
 
 
+@pytest.mark.skipif(unspool.BACKEND != "python", reason="the pure build's allocation")
+def test_the_pure_build_allocates_events_as_their_classes_do() -> None:
+    # The pure build's completed/delta call object.__new__ directly: right only while neither
+    # class (nor a base) defines a __new__ of its own.
+    assert ValueCompleted.__new__ is StringDelta.__new__ is object.__new__
+
+
 def test_fields_asdict_and_replace() -> None:
     names = {
         ValueCompleted: ("path", "value", "document"),

@@ -185,10 +185,17 @@ _SPARE_COMPLETED: list[Any] = []
 _SPARE_DELTAS: list[Any] = []
 _SPARES = 64
 
+# The pure build's allocator: the events' classes do not define ``__new__``, so theirs is
+# ``object.__new__``; called directly it costs ~260 instructions less per event than the
+# look-up of ``cls.__new__`` (~0.5% of a pure records stream with events).
+_new_object = object.__new__
+
 
 def completed(prefix: ContainerPath, value: Any, document: int, last: Key | None) -> Any:
     """``ValueCompleted(prefix, value, document, last)``, without the call of ``__init__``."""
-    if _SPARE_COMPLETED:  # never in the pure build
+    if not _COMPILED:
+        event = _new_object(ValueCompleted)  # = cls.__new__(cls), without looking it up
+    elif _SPARE_COMPLETED:
         event = _take(_SPARE_COMPLETED)
     else:
         cls = ValueCompleted  # cls.__new__(cls): the compiled build calls the C allocator
@@ -202,7 +209,9 @@ def completed(prefix: ContainerPath, value: Any, document: int, last: Key | None
 
 def delta(prefix: ContainerPath, text: str, document: int, last: Key | None) -> Any:
     """``StringDelta(prefix, text, document, last)``, without the call of ``__init__``."""
-    if _SPARE_DELTAS:
+    if not _COMPILED:
+        event = _new_object(StringDelta)  # see completed
+    elif _SPARE_DELTAS:
         event = _take(_SPARE_DELTAS)
     else:
         cls = StringDelta
