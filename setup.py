@@ -47,6 +47,11 @@ PUBLIC_CLASSES = ("_parser", "_splitter")
 # 7.5 MB with the -g that Python's own CFLAGS carry; the line tables are useless to a user).
 UNIX_COMPILE_ARGS = ["-g0"]
 UNIX_LINK_ARGS = ["-s"]
+# ELF (Linux): call CPython's functions through the GOT, not through a PLT stub: one indirect
+# jump less per C-API call, and the stubs no longer take instruction-cache lines (records 10 KB:
+# I1 misses -4%, mispredicts -8%).
+if sys.platform.startswith("linux"):
+    UNIX_COMPILE_ARGS.append("-fno-plt")
 # Profile-guided optimisation (gcc): an instrumented build first runs TRAINING, then the build
 # that is installed lays its code out by that profile -- the hot path of a chunk together, error
 # paths and cold branches apart.  A chunk of an LLM stream touches a lot of code for a few
