@@ -179,11 +179,13 @@ cdef class Tokenizer:
     cpdef str feed_into(self, data, list tokens)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int,
                    kind=int)
-    cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens) except? -2
+    cdef Py_ssize_t _tokens(self, str text, Py_ssize_t base, list tokens,
+                            Py_ssize_t string_stop) except? -2
     @cython.locals(c=Py_UCS4, j=Py_ssize_t, number_state=int, complete=bint, is_float=bint,
                    word=str)
     cdef Py_ssize_t _value(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens, int state) except -1
-    cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
+    cdef Py_ssize_t _open_string(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens,
+                                  Py_ssize_t j) except -1
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, number_state=int)
     cdef Py_ssize_t _number_at(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     @cython.locals(c=Py_UCS4, j=Py_ssize_t)
@@ -193,10 +195,10 @@ cdef class Tokenizer:
     cdef tuple _scan_c(self, str text, Py_ssize_t i)
     cdef _unhold(self, chunk)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, piece=str)
-    cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens) except? -2
+    cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens,
+                            Py_ssize_t string_stop) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
-    @cython.locals(j=Py_ssize_t)
-    cdef str _string_body(self, str text, Py_ssize_t i, Py_ssize_t base)
+    cdef str _string_body(self, str text, Py_ssize_t i, Py_ssize_t base, Py_ssize_t j)
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, start=Py_ssize_t)
     cdef str _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base)
     cdef _count_string(self, Py_ssize_t added, Py_ssize_t end)

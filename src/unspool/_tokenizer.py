@@ -952,6 +952,7 @@ class Tokenizer:
         pending = self._pending  # held-back text (only ever inside a token)
         text = pending + chunk if pending else chunk
         # Fast paths for chunks that complete nothing: a C call or two decides each.
+        j = -1  # in a string or key: where its first '"', '\\' or control character is
         if S_IN_STRING <= state <= S_IN_KEY:
             if _COMPILED:  # a C loop instead of the regex
                 j = _string_stop(text, 0)
@@ -965,10 +966,11 @@ class Tokenizer:
                 m = _STRING_STOP.search(text)
                 if m is None:
                     body = text
-                elif state == S_IN_STRING and text[m.start()] == "\\":
-                    body = _escaped_part(text)
                 else:
+                    j = m.start()
                     body = None
+                    if state == S_IN_STRING and text[j] == "\\":
+                        body = _escaped_part(text)
             if body is not None:
                 # Wholly inside a string body or key (no raw newline there: line counts stand).
                 self._pending = ""
@@ -993,7 +995,8 @@ class Tokenizer:
             or self._bad_utf8 is not None
         ):
             self._pending = ""
-            stop = self._tokens(text, self.consumed - len(pending), tokens)
+            # (``j`` saves _resume a second search of the same text.)
+            stop = self._tokens(text, self.consumed - len(pending), tokens, j)
             if stop >= 0:  # stop_after_document: the rest of the chunk is not read
                 chunk = chunk[: max(0, stop - len(pending))]
                 self.last_text = chunk
@@ -1008,9 +1011,11 @@ class Tokenizer:
             self._store_bad_utf8()
         return None
 
-    def _tokens(self, text: str, base: int, tokens: list[tuple[Any, ...]]) -> int:
+    def _tokens(self, text: str, base: int, tokens: list[tuple[Any, ...]], string_stop: int) -> int:
         """Tokenize ``text`` (``base`` is the absolute position of ``text[0]``) from the state
         the last chunk left; return where a ``stop_after_document`` stop came, else -1.
+        In a string or key, ``string_stop`` is where the text's first '"', '\\' or control
+        character is (``feed_into`` searched for it).
 
         One branch per group of states: commas and closing brackets (the most frequent) are
         read here, values and keys by ``_value`` and ``_key``.  An error (ParseError, stored in
@@ -1025,7 +1030,7 @@ class Tokenizer:
         stop = -1
         try:
             if state >= S_IN_STRING:
-                i = self._resume(text, base, tokens)
+                i = self._resume(text, base, tokens, string_stop)
                 state = self.state
             while i < n:
                 c = text[i]
@@ -1113,13 +1118,11 @@ class Tokenizer:
         if c == '"':
             if _COMPILED:  # a C loop instead of the regex
                 j = _string_stop(text, i + 1)
-                if j < 0 or text[j] != '"':
-                    return self._open_string(text, i, base, tokens)
             else:
                 m = _STRING_STOP.search(text, i + 1)
-                if m is None or text[m.start()] != '"':
-                    return self._open_string(text, i, base, tokens)
-                j = m.start()
+                j = -1 if m is None else m.start()
+            if j < 0 or text[j] != '"':
+                return self._open_string(text, i, base, tokens, j)
             # No escape before the end: a slice.
             if j - i - 1 > self._string_limit:
                 self._limit_whole_string(j - i - 1, base + j)
@@ -1191,11 +1194,14 @@ class Tokenizer:
         self._expected_value(text, i, base, state)
         return 0  # unreachable: _expected_value raises
 
-    def _open_string(self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]]) -> int:
-        """A string value with escapes, or one that the chunk cuts (then ``S_IN_STRING``)."""
+    def _open_string(
+        self, text: str, i: int, base: int, tokens: list[tuple[Any, ...]], j: int
+    ) -> int:
+        """A string value with escapes, or one that the chunk cuts (then ``S_IN_STRING``);
+        ``j`` is ``_string_body``'s."""
         self._token_start = base + i
         self._string_len = 0
-        body = self._string_body(text, i + 1, base)
+        body = self._string_body(text, i + 1, base, j)
         i = self._string_end
         if self._string_closed:
             tokens.append(
@@ -1273,7 +1279,7 @@ class Tokenizer:
                 return j + 1
             self._token_start = base + i
             self._string_len = 0
-            body = self._string_body(text, i + 1, base)
+            body = self._string_body(text, i + 1, base, j)
             i = self._string_end
             if self._string_closed:
                 tokens.append((T_KEY, body, self._token_start) if self.positions else (T_KEY, body))
@@ -1365,13 +1371,14 @@ class Tokenizer:
 
     # -- tokens cut by a chunk boundary -----------------------------------------------------
 
-    def _resume(self, text: str, base: int, tokens: list[tuple[Any, ...]]) -> int:
-        """Continue the token that the previous chunk cut; return where the loop goes on."""
+    def _resume(self, text: str, base: int, tokens: list[tuple[Any, ...]], string_stop: int) -> int:
+        """Continue the token that the previous chunk cut; return where the loop goes on.
+        In a string or key, ``string_stop`` is ``_string_body``'s ``j`` (see ``_tokens``)."""
         state = self.state
         n = len(text)
         stack = self.stack
         if state == S_IN_STRING:
-            body = self._string_body(text, 0, base)
+            body = self._string_body(text, 0, base, string_stop)
             i = self._string_end
             if self._string_closed:
                 tokens.append(
@@ -1384,7 +1391,7 @@ class Tokenizer:
             self._pending = text[i:]
             return n
         if state == S_IN_KEY:
-            body = self._string_body(text, 0, base)
+            body = self._string_body(text, 0, base, string_stop)
             i = self._string_end
             key = self._key = _grown(self._key, body)
             if self._string_closed:
@@ -1431,18 +1438,16 @@ class Tokenizer:
 
     # -- strings ----------------------------------------------------------------------------
 
-    def _string_body(self, text: str, i: int, base: int) -> str:
-        """Decode string characters from ``text[i]`` on; return them.
+    def _string_body(self, text: str, i: int, base: int, j: int) -> str:
+        """Decode string characters from ``text[i]`` on; return them.  ``j`` is where the
+        first '"', '\\' or control character at or after ``i`` is, else -1: every caller has
+        just searched for it (whether the string ends in this chunk), so it is not searched
+        twice.
 
         Sets ``_string_closed`` (did the string end?) and ``_string_end``: past the closing
         quote when it did, else the start of an escape held back for the next chunk
         (``len(text)`` if none).  (Attributes, not a tuple: no object per call.)
         """
-        if _COMPILED:  # a C loop instead of the regex
-            j = _string_stop(text, i)
-        else:
-            m = _STRING_STOP.search(text, i)
-            j = m.start() if m is not None else -1
         if j < 0:  # no end in sight: all of it is string
             self._count_string(len(text) - i, base + len(text))
             self._string_end = len(text)
