@@ -44,6 +44,7 @@ from ._tokenizer import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_STRING,
     Tokenizer,
+    check_limits,
     error_path,
 )
 
@@ -144,6 +145,7 @@ class Parser:
     ) -> None:
         self._events = events
         # Tokenizer(...) without a keyword call to the class (C calls in the compiled build).
+        check_limits(max_depth, max_string, max_buffer)
         self._tokenizer = Tokenizer.__new__(Tokenizer)
         self._tokenizer._setup(
             multiple=multiple,

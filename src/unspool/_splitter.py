@@ -384,7 +384,23 @@ class Splitter:
 
     def _restart(self, pos: int, lines: int, byte_pos: int) -> None:
         """Start a fresh tokenizer at absolute position ``pos``, the start of a line."""
-        self._tok = Tokenizer(**self._options)
+        # Tokenizer(**self._options) without a keyword call to the class, and without a
+        # second check of the limits (__init__ checked them, before the pointer).
+        options = self._options
+        self._tok = Tokenizer.__new__(Tokenizer)
+        self._tok._setup(
+            multiple=options["multiple"],
+            allow_nan=options["allow_nan"],
+            max_depth=options["max_depth"],
+            max_string=options["max_string"],
+            max_buffer=options["max_buffer"],
+            scan_documents=False,
+            stop_after_document=options.get("stop_after_document", False),
+            whole_values=options["whole_values"],
+            whole_duplicates=options["whole_duplicates"],
+            hold_whole=options["hold_whole"],
+            positions=True,
+        )
         if pos:
             self._tok.strip_bom = False  # a U+FEFF after a bad line is text, as anywhere
         # The tokenizer counts from 0: this turns its positions into absolute ones.

@@ -658,6 +658,7 @@ class Tokenizer:
         hold_whole: int = 0,
         positions: bool = True,
     ) -> None:
+        check_limits(max_depth, max_string, max_buffer)
         self._setup(
             multiple,
             allow_nan,
@@ -686,9 +687,10 @@ class Tokenizer:
         hold_whole: int,
         positions: bool,
     ) -> None:
-        """``__init__``'s work: a C method the Parser calls on ``Tokenizer.__new__(Tokenizer)``
-        (a keyword call to the class was about 4,500 instructions, 1% of a 0.5 KB stream)."""
-        check_limits(max_depth, max_string, max_buffer)
+        """``__init__``'s work: a C method the Parser and the Splitter call on
+        ``Tokenizer.__new__(Tokenizer)`` (a keyword call to the class was about 4,500
+        instructions, 1% of a 0.5 KB stream), once they have checked the limits
+        (``check_limits``: each front door checks them first, and only once)."""
         self.multiple = multiple
         self.positions = positions  # tokens carry their positions (see T_BEGIN_OBJECT)
         # The front-end hook (see ``skip``): return at the first character after a document.
