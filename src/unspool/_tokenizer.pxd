@@ -133,6 +133,7 @@ cdef class Tokenizer:
     cdef public object max_depth
     cdef public object max_string
     cdef public Py_ssize_t _string_limit
+    cdef public Py_ssize_t _buffer_limit  # max_buffer for the compares, as _string_limit
     cdef public object max_buffer
     cdef public Py_ssize_t _short_number
     cdef public object _scan_max
@@ -194,7 +195,8 @@ cdef class Tokenizer:
     cdef Py_ssize_t _whole(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except -1
     cdef tuple _scan_c(self, str text, Py_ssize_t i)
     cdef _unhold(self, chunk)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, piece=str)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, state=int, piece=str,
+                   held=Py_ssize_t)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens,
                             Py_ssize_t string_stop) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
@@ -204,7 +206,7 @@ cdef class Tokenizer:
     cdef _count_string(self, Py_ssize_t added, Py_ssize_t end)
     cdef tuple _whole_number(self, str run, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(value=object)
-    cdef tuple _number_token(self, str run, is_float, Py_ssize_t pos, Py_ssize_t end)
+    cdef tuple _number_token(self, str run, bint is_float, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(state=int)
     cdef _more_number(self, str run)
     @cython.locals(word=str, end=Py_ssize_t)  # str: startswith is a C call, not a method's

@@ -604,6 +604,7 @@ class Tokenizer:
     __slots__ = (
         "_attempts",
         "_bad_utf8",
+        "_buffer_limit",
         "_bytes_done",
         "_decoder",
         "_duplicates",
@@ -707,6 +708,7 @@ class Tokenizer:
         # compare; a limit past 2**62 characters is none).
         self._string_limit = min(max_string, 1 << 62)
         self.max_buffer = max_buffer
+        self._buffer_limit = min(max_buffer, 1 << 62)  # the same, for the compares
         # Longer numbers take the slow path, which checks max_buffer and int()'s digit limit.
         self._short_number = min(_SHORT_INT, max_buffer)
         # The C scanner's strings and numbers cannot be longer than the text it reads.
@@ -1238,7 +1240,7 @@ class Tokenizer:
             self._token_start = base + i
             run = text[i:]
             self._number = run
-            if n - i > self.max_buffer:
+            if n - i > self._buffer_limit:
                 self._limit_buffer()
             if _COMPILED:  # a C loop instead of the regex
                 number_state = _number_state_at(N_START, text, i, n)
@@ -1412,7 +1414,8 @@ class Tokenizer:
             if j:
                 piece = text[:j]
                 number = self._number = _grown(self._number, piece)
-                if (len(number) if isinstance(number, str) else number.length) > self.max_buffer:
+                held = len(number) if isinstance(number, str) else number.length
+                if held > self._buffer_limit:  # (compiled: a C compare, no int object)
                     self._limit_buffer()
                 self._more_number(piece)
             if j == n:
@@ -1563,7 +1566,7 @@ class Tokenizer:
     # -- numbers and literals ---------------------------------------------------------------
 
     def _whole_number(self, run: str, pos: int, end: int) -> tuple[Any, ...]:
-        if len(run) > self.max_buffer:
+        if len(run) > self._buffer_limit:
             self._token_start = pos
             self._limit_buffer()
         m = _NUMBER.fullmatch(run)
