@@ -334,6 +334,7 @@ class Splitter:
             "max_depth": max_depth,
             "max_string": max_string,
             "max_buffer": max_buffer,
+            "stop_after_document": False,
         }
         # The most text an open item (or a dropped line) may hold (module docstring, rule 3).
         self._max_kept = max(max_string, max_buffer)
@@ -395,7 +396,7 @@ class Splitter:
             max_string=options["max_string"],
             max_buffer=options["max_buffer"],
             scan_documents=False,
-            stop_after_document=options.get("stop_after_document", False),
+            stop_after_document=options["stop_after_document"],
             whole_values=options["whole_values"],
             whole_duplicates=options["whole_duplicates"],
             hold_whole=options["hold_whole"],
