@@ -20,10 +20,11 @@ less; ``--clock perf_counter`` for wall time) with the garbage collector disable
 (``gc.collect()`` first).
 
 The first pass is a warm-up that also checks the result against ``json.loads`` with the same
-types (``probe.same``).  Then up to ``Settings.repeats`` passes (5) are timed and the median is
-reported: fewer when a pass is long (at most about ``cell_budget`` seconds of samples per
-cell; a first pass over 0.5 s is warm enough to count), and a very short pass is looped so
-that one sample lasts about ``min_sample``.  Samples are taken round-robin across the
+types (``probe.same``).  Then up to ``Settings.repeats`` passes (5; ``--repeats`` for steadier
+medians on a noisy machine) are timed and the median is reported: fewer when a pass is long
+(at most about ``cell_budget`` seconds of samples per cell; a first pass over 0.5 s is warm
+enough to count), and a very short pass is looped so that one sample lasts about
+``min_sample``.  Samples are taken round-robin across the
 contenders of a case, so a burst of load from other processes falls on all of them alike.
 
 A re-parse contender costs O(buffer) per chunk.  Before running it, the runner estimates the
@@ -582,6 +583,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="process_time",
         help="process_time (the default) ignores time spent waiting for a busy CPU",
     )
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=Settings.repeats,
+        help=f"timed samples per cell, at most ({Settings.repeats}); more give steadier medians "
+        "on a noisy machine",
+    )
     ap.add_argument("--mb", type=float, default=20.0, help="memory demo: MB to stream (20)")
     ap.add_argument(
         "--trace", action="store_true", help="memory demo: add tracemalloc's peak (much slower)"
@@ -640,7 +648,7 @@ def measure(args: argparse.Namespace, argv: list[str] | None) -> int:
     full_run = not (args.quick or args.suite or any(filters.values()))
     if args.quick and not filters["size"]:
         filters["size"] = list(QUICK_SIZES)
-    s = replace(QUICK if args.quick else Settings(), clock=args.clock)
+    s = replace(QUICK if args.quick else Settings(repeats=args.repeats), clock=args.clock)
     suites = [SUITES[name] for name in args.suite or (QUICK_SUITES if args.quick else SUITES)]
     info = machine_info()
     started = time.perf_counter()
