@@ -201,8 +201,8 @@ cdef class Tokenizer:
                             Py_ssize_t string_stop) except? -2
     cdef _end_number(self, list tokens, Py_ssize_t end)
     cdef str _string_body(self, str text, Py_ssize_t i, Py_ssize_t base, Py_ssize_t j)
-    @cython.locals(n=Py_ssize_t, j=Py_ssize_t, start=Py_ssize_t)
-    cdef str _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base)
+    @cython.locals(n=Py_ssize_t, start=Py_ssize_t)
+    cdef str _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base, Py_ssize_t j)
     cdef _count_string(self, Py_ssize_t added, Py_ssize_t end)
     cdef tuple _whole_number(self, str run, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(value=object)

@@ -1476,21 +1476,26 @@ class Tokenizer:
                 self._string_end = end
                 self._string_closed = True
                 return body  # type: ignore[no-any-return]
-        return self._decode_string(text, i, base)
+        return self._decode_string(text, i, base, j)
 
-    def _decode_string(self, text: str, i: int, base: int) -> str:
-        """``_string_body`` the slow way: escapes one by one, holding back a split one."""
+    def _decode_string(self, text: str, i: int, base: int, j: int) -> str:
+        """``_string_body`` the slow way: escapes one by one, holding back a split one.  ``j``
+        is ``_string_body``'s: the first stop is not searched for again."""
         n = len(text)
         parts: list[str] = []
         search = _STRING_STOP.search
         start = i
         while True:
-            m = search(text, i)
-            if m is None:
+            if j < i:  # past the last stop: find the next one
+                if _COMPILED:  # a C loop instead of the regex
+                    j = _string_stop(text, i)
+                else:
+                    m = search(text, i)
+                    j = -1 if m is None else m.start()
+            if j < 0:
                 parts.append(text[i:])
                 i = n
                 break
-            j = m.start()
             if j > i:
                 parts.append(text[i:j])
             c = text[j]
