@@ -1483,14 +1483,13 @@ class Tokenizer:
         is ``_string_body``'s: the first stop is not searched for again."""
         n = len(text)
         parts: list[str] = []
-        search = _STRING_STOP.search
         start = i
         while True:
             if j < i:  # past the last stop: find the next one
                 if _COMPILED:  # a C loop instead of the regex
                     j = _string_stop(text, i)
                 else:
-                    m = search(text, i)
+                    m = _STRING_STOP.search(text, i)
                     j = -1 if m is None else m.start()
             if j < 0:
                 parts.append(text[i:])
