@@ -328,8 +328,9 @@ def _jiter_parse(buffer: str) -> Any:
 def _sjp_backend(native: bool) -> Iterator[None]:
     """streaming-json-parser picks its Rust extension when it is installed; with
     ``native=False`` its pure-Python parser runs instead (the module-level switch it checks)."""
-    import streaming_json_parser.high_performance_parser as sjp
+    import streaming_json_parser.high_performance_parser as module
 
+    sjp: Any = module  # the switch is private: the package's stubs do not declare it
     if native and sjp._backend_native is None:
         raise RuntimeError("streaming-json-parser-native is not installed")
     saved = sjp._backend_native

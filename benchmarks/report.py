@@ -142,7 +142,7 @@ def _footnoted(suite: Suite, results: Results) -> tuple[dict[str, int], list[str
     """Footnote numbers for a suite's contenders, and the footnotes: what one pass does,
     what its partial values show (probe.py), whether its final value matched."""
     numbers: dict[str, int] = {}
-    notes = []
+    notes: list[str] = []
     for name in suite.contenders:
         mine = [m for m in results.items if m.contender == name and m.suite == suite.name]
         if not mine:
@@ -640,8 +640,15 @@ def adversarial_table(results: Results) -> str:
 
 TEXT_W, TEXT_H = 72, 18  # the text plot's grid: columns (size) and rows (time)
 # The text plot's series: unspool and one of each kind of peer (plot.svg has them all).
-TEXT_SERIES = ("unspool", "json.loads", "jiter", "partial-json-parser", "sjp-native", "sjp-pure")
-TEXT_SERIES += ("ijson-items",)
+TEXT_SERIES = (
+    "unspool",
+    "json.loads",
+    "jiter",
+    "partial-json-parser",
+    "sjp-native",
+    "sjp-pure",
+    "ijson-items",
+)
 
 
 def text_plot(suite: Suite, results: Results, workload: str, chunking: str = "llm") -> str:

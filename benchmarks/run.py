@@ -45,6 +45,7 @@ import cProfile
 import gc
 import itertools
 import json
+import math
 import os
 import platform
 import pstats
@@ -235,14 +236,15 @@ def _predicted(suite: Suite, results: Results, case: Case, contender: str) -> fl
             or 2.0,
         )
     last = done[-1]
-    return last.seconds * (len(case.data) / last.n_bytes) ** exponent
+    return last.seconds * math.pow(len(case.data) / last.n_bytes, exponent)
 
 
 def run_suite(
     suite: Suite, s: Settings, results: Results, filters: dict[str, list[str] | None]
 ) -> None:
     def pick(values: Iterable[str], kind: str) -> list[str]:
-        return [v for v in values if not filters[kind] or v in filters[kind]]
+        wanted = filters[kind]
+        return [v for v in values if not wanted or v in wanted]
 
     contenders = [CONTENDERS[c] for c in pick(suite.contenders, "contender")]
     if not contenders:
@@ -529,7 +531,12 @@ def _names(known: Iterable[str]) -> Callable[[str], list[str]]:
     return parse
 
 
-FILTERS = {"workload": WORKLOADS, "size": SIZES, "chunking": CHUNKINGS, "contender": CONTENDERS}
+FILTERS: dict[str, Iterable[str]] = {
+    "workload": WORKLOADS,
+    "size": SIZES,
+    "chunking": CHUNKINGS,
+    "contender": CONTENDERS,
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
