@@ -1,5 +1,8 @@
 /* unspool's C for the compiled tokenizer (declared in _tokenizer.pxd, called from
-   _tokenizer.py under its compiled branches): the whole-value scanner and the newline count. */
+   _tokenizer.py under its compiled branches): the whole-value scanner and the newline count.
+   Every module that cimports _tokenizer includes it too, without calling its two entry points:
+   they are marked CYTHON_UNUSED (defined by Cython above the include), so those modules
+   compile without an unused-function warning. */
 #ifndef UNSPOOL_WHOLE_SCAN_H
 #define UNSPOOL_WHOLE_SCAN_H
 
@@ -366,7 +369,7 @@ static PyObject *uws_value(uws_state *s, Py_ssize_t i, Py_ssize_t depth, Py_ssiz
 
 /* text.count("\n"), in one pass the compiler can vectorise (str.count stops to compare
    each match with a maximum count: ~0.75 ms on a 1 MB article held as UCS4). */
-static Py_ssize_t unspool_count_newlines(PyObject *text) {
+CYTHON_UNUSED static Py_ssize_t unspool_count_newlines(PyObject *text) {
     Py_ssize_t n, count = 0, k;
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(text) < 0) return -1;
@@ -391,8 +394,9 @@ static Py_ssize_t unspool_count_newlines(PyObject *text) {
 
 /* (value, end) for the container at text[i], or None (refused: the tokens decide).  Errors
    other than a ValueError (int()'s digit limit) propagate, as from json.loads. */
-static PyObject *unspool_scan_whole(PyObject *text, Py_ssize_t i, PyObject *constants,
-                                    int duplicates, Py_ssize_t room) {
+CYTHON_UNUSED static PyObject *unspool_scan_whole(PyObject *text, Py_ssize_t i,
+                                                  PyObject *constants, int duplicates,
+                                                  Py_ssize_t room) {
     uws_state s;
     Py_ssize_t end = 0;
 #if PY_VERSION_HEX < 0x030C0000
