@@ -213,6 +213,16 @@ def test_events_the_caller_keeps_agree(chunks: list[Any], keep: list[int], want:
 
 
 @needs_compiled
+@given(prose_streams(), st.booleans())
+def test_open_strings_read_after_every_chunk_agree(chunks: list[Any], want: bool) -> None:
+    """The open string shown after every chunk, in an object, an array (the compiled build
+    stores it at a C index) or alone."""
+    python = python_core()._parser.Parser
+    compiled = run(lambda: unspool.Parser(events=want), chunks)
+    assert compiled == run(lambda: python(events=want), chunks)
+
+
+@needs_compiled
 @given(streams(), splitter_options)
 def test_splitters_agree(chunks: list[Any], options: dict[str, Any]) -> None:
     python = python_core()._splitter.Splitter

@@ -339,6 +339,9 @@ class Parser:
         parent = self._string_parent
         if parent is None:
             self._root = text
+        elif _COMPILED and type(parent) is list:  # an array's string (paragraphs, items):
+            index = self._string_slot  # a C index: a C store, no int object to convert
+            parent[index] = text
         else:
             parent[self._string_slot] = text
         self._string_stale = False

@@ -60,7 +60,7 @@ cpdef enum:
 cdef bint _COMPILED  # True: the branches that call the C loops below
 cpdef check_limits(max_depth, max_string, max_buffer)  # a C call from Tokenizer._setup
 cdef _check_limit(str name, limit)
-cdef object _escaped_part(str text)  # a C call from feed's fast path
+cdef str _escaped_part(str text)  # a C call from feed's fast path (a str or None)
 cdef Py_ssize_t _SHORT_HELD  # a C constant: _grown's length test is a C compare
 @cython.locals(text=str)
 cdef object _grown(object held, str piece)
@@ -176,7 +176,7 @@ cdef class Tokenizer:
     cpdef list feed(self, data)
     # The Parser's call: a chunk wholly inside a string returns its text (no list, no tuple).
     @cython.locals(chunk=str, pending=str, text=str, state=int, j=Py_ssize_t, n=Py_ssize_t,
-                   last=Py_ssize_t, stop=Py_ssize_t)
+                   last=Py_ssize_t, stop=Py_ssize_t, body=str)
     cpdef str feed_into(self, data, list tokens)
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, stop=Py_ssize_t, c=Py_UCS4, state=int,
                    kind=int)
