@@ -51,7 +51,7 @@ cdef class Parser:
     # Private helpers: C calls (no Python call, no bound method per call).
     cdef list _text_delta(self, str text)
     cdef list _new_events(self)
-    @cython.locals(shown=str, parts=list, blocks=list, text=str, index=Py_ssize_t)
+    @cython.locals(parts=list, blocks=list, text=str, index=Py_ssize_t)
     cdef _show_string(self)
     cdef _key(self, key)
     cdef _release(self)

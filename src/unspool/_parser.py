@@ -325,8 +325,8 @@ class Parser:
 
     def _show_string(self) -> None:
         """Put the open string, the text shown and the parts since, into the snapshot."""
-        shown = self._string_shown
-        assert shown is not None  # a string is open
+        # A string is open (no assert: it would cost the pure build a check per read).
+        shown: str = self._string_shown  # type: ignore[assignment]
         parts = self._string_parts
         blocks = self._string_blocks
         if parts or blocks:  # not read for more than one part
