@@ -114,6 +114,16 @@ for _ in range(3):
 """
 
 
+def optimisation_level() -> list[str]:
+    """-O3 when CFLAGS is set in the environment without an -O level: setuptools then uses it
+    instead of Python's own CFLAGS (which carry -O3), and the core would build at gcc's -O0.
+    A level the environment names is left alone (a packager's -O2 stays -O2)."""
+    flags = os.environ.get("CFLAGS")
+    if flags is None or any(flag.startswith("-O") for flag in flags.split()):
+        return []
+    return ["-O3"]
+
+
 def warn(reason: str) -> None:
     print(f"WARNING: unspool: {reason}; installing the pure-Python core only", file=sys.stderr)
 
@@ -144,7 +154,8 @@ class OptionalBuildExt(build_ext):
         symbols = os.environ.get("UNSPOOL_DEBUG_SYMBOLS", "") not in ("", "0")  # callgrind
         if self.compiler.compiler_type == "unix":  # MSVC takes other flags
             unix = ([], []) if symbols else (UNIX_COMPILE_ARGS, UNIX_LINK_ARGS)
-            ext.extra_compile_args = [*ext.extra_compile_args, *unix[0], *self.profile_flags]
+            compile_args = [*optimisation_level(), *unix[0], *self.profile_flags]
+            ext.extra_compile_args = [*ext.extra_compile_args, *compile_args]
             ext.extra_link_args = [*ext.extra_link_args, *unix[1], *self.profile_flags]
         super().build_extension(ext)
 
