@@ -287,6 +287,9 @@ TOKEN_PIECES = [
     "-12345678901234567",  # integers next to _SHORT_INT characters (a C loop up to it)
     "123456789012345678",
     "-123456789012345678",
+    "1" * 63,  # cut numbers next to _JOINED_MAX characters (read from their pieces in C)
+    "-" + "1" * 63,
+    "0." + "1" * 61 + "E5",
     "-0",
     "1.",
     "-",

@@ -73,6 +73,8 @@ cdef extern from "_whole_scan.h":
     Py_ssize_t _count_newlines "unspool_count_newlines"(str text) except -1
     object _scan_whole "unspool_scan_whole"(str text, Py_ssize_t i, object constants,
                                             bint duplicates, Py_ssize_t room)
+    object _joined_number "unspool_joined_number"(str held, str text, Py_ssize_t j,
+                                                  bint is_float)
 
 # The character loops that stand for the pure build's regexes (see the .py).
 @cython.locals(n=Py_ssize_t, c=Py_UCS4)
@@ -84,6 +86,7 @@ cdef Py_ssize_t _last_newline(str text) noexcept
 @cython.locals(n=Py_ssize_t)
 cdef Py_ssize_t _number_run_end(str text, Py_ssize_t i) noexcept
 cdef Py_ssize_t _SHORT_INT  # a C constant: the length test is a C compare
+cdef Py_ssize_t _JOINED_MAX  # a C constant (see _end_number)
 @cython.locals(value=cython.longlong, k=Py_ssize_t, negative=bint)
 cdef object _short_int(str text, Py_ssize_t i, Py_ssize_t j)
 @cython.locals(c=Py_UCS4, digit=bint)
@@ -199,7 +202,8 @@ cdef class Tokenizer:
                    held=Py_ssize_t)
     cdef Py_ssize_t _resume(self, str text, Py_ssize_t base, list tokens,
                             Py_ssize_t string_stop) except? -2
-    cdef _end_number(self, list tokens, Py_ssize_t end)
+    @cython.locals(is_float=bint, complete=bint)
+    cdef _end_number(self, list tokens, Py_ssize_t end, str text, Py_ssize_t j)
     cdef str _string_body(self, str text, Py_ssize_t i, Py_ssize_t base, Py_ssize_t j)
     @cython.locals(n=Py_ssize_t, start=Py_ssize_t)
     cdef str _decode_string(self, str text, Py_ssize_t i, Py_ssize_t base, Py_ssize_t j)
@@ -208,6 +212,6 @@ cdef class Tokenizer:
     @cython.locals(value=object)
     cdef tuple _number_token(self, str run, bint is_float, Py_ssize_t pos, Py_ssize_t end)
     @cython.locals(state=int)
-    cdef _more_number(self, str run)
+    cdef _more_number(self, str text, Py_ssize_t j)
     @cython.locals(word=str, end=Py_ssize_t)  # str: startswith is a C call, not a method's
     cdef Py_ssize_t _literal(self, str text, Py_ssize_t i, Py_ssize_t base, list tokens) except? -2

@@ -420,4 +420,33 @@ CYTHON_UNUSED static PyObject *unspool_scan_whole(PyObject *text, Py_ssize_t i,
     return result;
 }
 
+/* float(held + text[:j]) or int(...) for a number that chunk boundaries cut, which the
+   tokenizer has checked is valid JSON, of at most 63 characters: read into a C buffer, so the
+   two pieces are never joined into one str.  PyOS_string_to_double is what float(str) calls. */
+CYTHON_UNUSED static PyObject *unspool_joined_number(PyObject *held, PyObject *text,
+                                                     Py_ssize_t j, int is_float) {
+    char buf[64];
+    Py_ssize_t n = PyUnicode_GET_LENGTH(held), k;
+    if (n + j > 63) {
+        PyErr_SetString(PyExc_AssertionError, "unspool_joined_number: too long");
+        return NULL;
+    }
+    for (k = 0; k < n; k++) buf[k] = (char)PyUnicode_READ_CHAR(held, k);
+    for (k = 0; k < j; k++) buf[n + k] = (char)PyUnicode_READ_CHAR(text, k);
+    n += j;
+    buf[n] = '\0';
+    if (is_float) {
+        double d = PyOS_string_to_double(buf, NULL, NULL);
+        if (d == -1.0 && PyErr_Occurred()) return NULL;
+        return PyFloat_FromDouble(d);
+    }
+    if (n <= 18) {  /* as _short_int: |value| < 10**18 */
+        long long value = 0;
+        int negative = buf[0] == '-';
+        for (k = negative; k < n; k++) value = value * 10 + (buf[k] - '0');
+        return PyLong_FromLongLong(negative ? -value : value);
+    }
+    return PyLong_FromString(buf, NULL, 10);
+}
+
 #endif  /* UNSPOOL_WHOLE_SCAN_H */
