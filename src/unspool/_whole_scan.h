@@ -1,6 +1,7 @@
 /* unspool's C for the compiled tokenizer (declared in _tokenizer.pxd, called from
-   _tokenizer.py under its compiled branches): the whole-value scanner and the newline count.
-   Every module that cimports _tokenizer includes it too, without calling its two entry points:
+   _tokenizer.py under its compiled branches): the whole-value scanner, the newline count and
+   the cut number read from its pieces.
+   Every module that cimports _tokenizer includes it too, without calling its entry points:
    they are marked CYTHON_UNUSED (defined by Cython above the include), so those modules
    compile without an unused-function warning. */
 #ifndef UNSPOOL_WHOLE_SCAN_H
