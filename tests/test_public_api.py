@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import pickle
 import re
 import subprocess
@@ -54,6 +55,15 @@ def test_all_is_sorted_unique_and_importable():
     namespace = {}
     exec("from unspool import *", namespace)
     assert set(names) <= set(namespace)
+
+
+@pytest.mark.parametrize("cls", [unspool.Parser, unspool.Splitter])
+def test_methods_show_their_parameters(cls):
+    """help(), IDEs and notebooks read a method's parameters through inspect, on both backends
+    (the compiled methods are built-ins: their signature is the one in the docstring)."""
+    for name, params in [("feed", ["self", "chunk"]), ("close", ["self"])]:
+        assert list(inspect.signature(getattr(cls, name)).parameters) == params, name
+    assert list(inspect.signature(cls().feed).parameters) == ["chunk"]  # bound: no self
 
 
 def test_core_imports_no_io_or_optional_libraries():
