@@ -75,6 +75,7 @@ cdef extern from "_whole_scan.h":
                                             bint duplicates, Py_ssize_t room)
     object _joined_number "unspool_joined_number"(str held, str text, Py_ssize_t j,
                                                   bint is_float)
+    object _short_float "unspool_short_float"(str text, Py_ssize_t i, Py_ssize_t j)
 
 # The character loops that stand for the pure build's regexes (see the .py).
 @cython.locals(n=Py_ssize_t, c=Py_UCS4)

@@ -353,6 +353,12 @@ if not cython.compiled:
         of at most ``_JOINED_MAX`` characters (C, in _whole_scan.h): no joined str."""
         raise AssertionError("compiled build only")
 
+    def _short_float(text: str, i: int, j: int) -> float:
+        """The compiled build's ``float(text[i:j])`` for a valid JSON float of at most
+        ``_JOINED_MAX`` characters (C, in _whole_scan.h): no slice, and no x87 control-word
+        switch where the digits and the power of ten are exact doubles."""
+        raise AssertionError("compiled build only")
+
 
 def _maybe_incomplete(exc: BaseException, text: str) -> bool:
     """Could more text complete ``text``, on which a scan failed like this?
@@ -1174,8 +1180,8 @@ class Tokenizer:
                 complete = m is not None and j < len(text) and text[j] not in "-+.eE0123456789"
                 is_float = complete and m.lastindex is not None  # type: ignore[union-attr]
             if complete and j < len(text) and j - i <= self._short_number:
-                if _COMPILED and not is_float:  # (_short_number is at most _SHORT_INT)
-                    value: Any = _short_int(text, i, j)
+                if _COMPILED:  # C reads, no slice (_short_number is at most _SHORT_INT)
+                    value: Any = _short_float(text, i, j) if is_float else _short_int(text, i, j)
                 else:
                     number = text[i:j]
                     value = float(number) if is_float else int(number)
