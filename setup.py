@@ -267,7 +267,7 @@ setup(
             [f"src/unspool/{name}.py"],
             # The tokenizer's hand-written C (_whole_scan.h): the .c is generated elsewhere.
             include_dirs=["src/unspool"],
-            depends=["src/unspool/_whole_scan.h"],
+            depends=["src/unspool/_whole_scan.h", "src/unspool/_snapshot.h"],
         )
         for name in COMPILED
     ],

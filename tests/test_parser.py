@@ -91,6 +91,48 @@ def test_the_snapshot_is_live_and_updated_in_place():
     assert root == {"items": [{"a": 1}, {"b": "xy"}], "n": 1}
 
 
+def test_the_open_string_grows_in_the_snapshot_and_a_held_string_never_changes():
+    """The compiled build grows the open string in place while only the snapshot holds it
+    (_snapshot.h): a string a user holds, or hashed, must keep its characters and hash."""
+    parser = Parser(events=False)
+    parser.feed('{"a": ["ab')
+    items = parser.value["a"]
+    held = items[0]
+    hashed = hash(parser.value["a"][0])
+    shown = "ab"
+    # Same-kind chunks (in place, but for the hash each step takes) and wider ones (a copy).
+    for chunk in ["cd", "ef", "\u00e9", "gh", "\u20ac", "ij", "\U0001f600x" * 20, "kl"]:
+        parser.feed(chunk)
+        shown += chunk
+        assert parser.value["a"][0] == shown and items is parser.value["a"]
+        assert held == "ab" and hash(shown) == hash(parser.value["a"][0])
+    assert hashed == hash("ab") and {parser.value["a"][0]: 1}.get(shown) == 1
+    parser.feed('", "z"]}')
+    parser.close()
+    assert parser.value == {"a": [shown, "z"]} and held == "ab"
+
+
+def test_value_is_an_attribute_like_any_other():
+    """``value`` reads through getattr and hasattr, is read-only, and a subclass may override it."""
+
+    class Counting(Parser):
+        reads = 0
+
+        @property
+        def value(self) -> object:
+            Counting.reads += 1
+            return super().value
+
+    for parser in (Parser(), Counting()):
+        parser.feed('{"a": "x')
+        assert getattr(parser, "value") == {"a": "x"}  # noqa: B009 - the builtin, on purpose
+        assert hasattr(parser, "value")
+        assert "value" in dir(parser) and Parser.value.__doc__
+        with pytest.raises(AttributeError):
+            parser.value = 1  # type: ignore[misc]
+    assert Counting.reads == 2
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -8,8 +8,9 @@ value itself: it is known by identity.
   list or partial model it shows while it is still building it, and discards it when that
   value completes: one set operation when a container begins or ends, nothing per
   character, and ``is_complete`` is one set lookup.
-- The open string changes identity on every read of the snapshot (it is joined from its
-  parts), so registering it would cost a set operation per chunk.  Instead every live
+- The open string changes identity as it grows (the pure-Python parser joins it from its
+  parts on every read; the compiled one replaces it whenever it cannot grow it in place),
+  so registering it would cost a set operation per chunk.  Instead every live
   parser and builder is in ``OWNERS`` and says which string object it shows as open; only
   a ``str`` asks them, one identity comparison per live stream.
 

@@ -4,7 +4,14 @@
 # must be declared here, else the compiled build raises AttributeError.
 cimport cython
 
-from ._events cimport completed, delta, dropped, recycle, refill_delta
+from ._events cimport (
+    UNSPOOL_COUNTS_ARE_EXACT,
+    completed,
+    delta,
+    dropped,
+    recycle,
+    refill_delta,
+)
 from ._tokenizer cimport (
     T_BEGIN_OBJECT,
     T_DOCUMENT,
@@ -20,6 +27,15 @@ from ._tokenizer cimport (
 )
 
 cdef bint _COMPILED
+cdef bint _AT_ONCE
+cdef class Parser
+
+
+# `value` as a slot, and the open string grown in place (_snapshot.h says why and how).
+cdef extern from "_snapshot.h":
+    int _value_slot "UNSPOOL_VALUE_SLOT"(type cls, Parser probe) except -1
+    int _grow "UNSPOOL_GROW"(Parser parser, str tail) except -1
+    int _trim "UNSPOOL_TRIM"(Parser parser) except -1
 cdef Py_ssize_t _PACK  # a C constant: len(parts) > _PACK is a C compare
 
 
@@ -35,6 +51,7 @@ cdef class Parser:
     cdef public object _error
     cdef public bint _changed
     cdef public str _string_shown
+    cdef Py_ssize_t _string_room  # characters _string_shown can take in place (_snapshot.h)
     cdef public str _string_tail
     cdef public list _string_parts
     cdef public list _string_blocks

@@ -19,7 +19,9 @@ appended to, so reading ``value`` costs nothing for them, however large the docu
 one thing materialised on read is the open string, joined from the parts received since the
 last read; so while one very long string is open, each read of ``value`` costs time
 proportional to that string's length.  For that case use the ``StringDelta`` events, which
-carry only the new characters.
+carry only the new characters.  (The compiled build shows the open string at once instead,
+grown in place, and ``value`` is a plain slot: a read costs the same for every document;
+see ``_snapshot.h``.)
 """
 
 from __future__ import annotations
@@ -72,6 +74,29 @@ if not cython.compiled:  # the compiled build cimports them as C constants (_par
         T_STRING_PART,
         T_STRING_START,
     )
+
+if not cython.compiled:
+    UNSPOOL_COUNTS_ARE_EXACT = False  # the compiled build's C constant (_events.pxd)
+
+    def _value_slot(cls: type, probe: Any) -> None:
+        """The compiled build's ``value``: a slot on the ``_root`` field (C, in _snapshot.h)."""
+        raise AssertionError("compiled build only")
+
+    def _grow(parser: Any, tail: str) -> bool:
+        """The compiled build's ``_string_shown += tail`` (C, in _snapshot.h): in place (False)
+        or a new string with room (True: the caller puts it in the snapshot)."""
+        raise AssertionError("compiled build only")
+
+    def _trim(parser: Any) -> bool:
+        """The compiled build's end of the open string (C, in _snapshot.h): True when an
+        exact copy replaced ``_string_shown`` (the caller puts it in the snapshot)."""
+        raise AssertionError("compiled build only")
+
+
+# The compiled build shows the open string at once, grown in place, and reads ``value`` as a
+# slot (_snapshot.h); not where a reference count cannot prove who holds the string (a
+# free-threaded CPython): there, as in the pure build, the open string is joined on read.
+_AT_ONCE: bool = _COMPILED and UNSPOOL_COUNTS_ARE_EXACT
 
 _PACK = 64  # string parts the parser holds before it joins them into one block
 
@@ -178,6 +203,7 @@ class Parser:
         # growing and shrinking cost more than the rest of the read), the parts after that,
         # joined into blocks as they come (see _pack_string), where it lives, its path.
         self._string_shown: str | None = None
+        self._string_room = 0  # compiled: characters it can take in place (_snapshot.h)
         self._string_tail = ""
         self._string_parts: list[str] = []
         self._string_blocks: list[str] = []
@@ -324,7 +350,9 @@ class Parser:
         return error_path(list(self._path), next_index, self._tokenizer.expecting())
 
     def _show_string(self) -> None:
-        """Put the open string, the text shown and the parts since, into the snapshot."""
+        """Put the open string, the text shown and the parts since, into the snapshot.  (In
+        the compiled build: the new string ``_grow`` or ``_trim`` made, with no parts and an
+        empty tail, so that ``text`` is that string.)"""
         # A string is open (no assert: it would cost the pure build a check per read).
         shown: str = self._string_shown  # type: ignore[assignment]
         parts = self._string_parts
@@ -372,8 +400,12 @@ class Parser:
 
     def _more_string(self, text: str) -> None:
         """More of the open string: the one part since the last read (read after every
-        chunk, there is one), else one more unread part."""
-        if not self._string_stale:
+        chunk, there is one), else one more unread part.  The compiled build shows it at
+        once (``value`` is a slot there), in place while nobody else holds the string."""
+        if _AT_ONCE:
+            if _grow(self, text):  # a new string object, in the old one's place
+                self._show_string()
+        elif not self._string_stale:
             self._string_tail = text
             self._string_stale = True
         else:
@@ -478,6 +510,7 @@ class Parser:
         """A string value began (``text``, its first characters): show it, note its place."""
         self._attach(text)
         self._string_shown = text
+        self._string_room = 0
         self._string_stale = False
         containers = self._containers
         # Built once: the string's deltas share it (at most one string per chunk starts
@@ -498,7 +531,8 @@ class Parser:
         """The open string value ended with ``text``; return whether the snapshot changed
         (a bare closing quote changes nothing visible)."""
         self._more_string(text)
-        self._show_string()
+        if not _AT_ONCE or _trim(self):  # compiled: a final value keeps no large room
+            self._show_string()
         value = self._string_shown
         self._string_shown = None
         if self._events:
@@ -518,6 +552,10 @@ class Parser:
         containers.append(container)
         OPEN.add(id(container))
         self._path.append(None if is_object else -1)
+
+
+if _AT_ONCE:  # reading the snapshot is a slot load (see _snapshot.h)
+    _value_slot(Parser, Parser.__new__(Parser))
 
 
 def _document_events(document: Any, index: int, events: list[Event]) -> None:
