@@ -102,6 +102,33 @@ def test_the_partial_is_live():
     assert kept.title is None and kept.model_fields_set == set()
 
 
+def test_a_held_string_never_changes_while_the_open_one_grows():
+    """The compiled build grows the open string in the partial in place while only the partial
+    holds it (_snapshot.h): a string taken from it, or hashed, keeps its characters."""
+    chunks = [
+        '{"title": "ab',
+        "cd",
+        "\u00e9f",
+        "gh",
+        "\u20ac",
+        "ij" * 40,
+        "kl",
+        '", "tags": ["x',
+        'y"]}',
+    ]
+    shown = []
+    with unspool.stream_model(chunks, Article) as stream:
+        for partial in stream:
+            title = partial.title
+            if type(title) is str and (not shown or title.encode() != shown[-1][1]):
+                shown.append((title, title.encode()))  # the object, and its text as read
+                hash(shown[0][0])
+        final = stream.final()
+    assert len(shown) >= 5 and all(held.encode() == text for held, text in shown)
+    assert final.title == "abcd\u00e9fgh\u20ac" + "ij" * 40 + "kl" and final.tags == ["xy"]
+    assert shown[-1][1] == final.title.encode()
+
+
 def test_one_partial_per_visible_change():
     chunks = ["{", "  ", '"title"', ": ", '"ab', "", '"', ', "tags": [', "]}"]
     partials = snapshots(unspool.stream_model(chunks, Article))

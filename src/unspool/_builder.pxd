@@ -5,7 +5,7 @@
 
 cimport cython
 
-from ._events cimport _Delta, _Event
+from ._events cimport UNSPOOL_COUNTS_ARE_EXACT, _Delta, _Event
 
 # What an open container shows (the .py's B_* ints, here C constants).
 cdef int B_OBJECT, B_TYPED, B_LIST, B_DICT, B_IGNORE, B_HELD
@@ -56,6 +56,7 @@ cdef class _Builder:
     cdef public object _grow_into
     cdef public object _grow_slot
     cdef public object _grow_text
+    cdef Py_ssize_t _grow_room  # characters _grow_text can take in place (_snapshot.h)
 
     @cython.locals(events=list, delta=_Event)
     cpdef bint feed(self, chunk) except? -1
@@ -78,3 +79,9 @@ cdef class _Builder:
     cdef _spine(self, events)
     cdef _show_root_string(self, text)
     cdef _show_string(self, _Open b, key, text)
+
+
+cdef bint _AT_ONCE
+# The open string grown in place in the partial, as in the parser (_snapshot.h).
+cdef extern from "_snapshot.h":
+    int _grow "UNSPOOL_GROW_PARTIAL"(_Builder builder, str tail) except -1

@@ -8,8 +8,9 @@ and stores the result in its parent; the parser's open spine (the last key or el
 each open container) shows what has begun.  The rules the partial keeps are ``_validate``'s.
 
 Cost.  Validation is linear: each value once (``final()`` once more).  A chunk that only
-extends a shown string costs one store into its parent (plus building the longer string, so
-while one very long string is open each chunk copies it, as reading ``Parser.value`` does);
+extends a shown string costs one store into its parent (plus building the longer string: in
+the pure build each chunk copies a long open string, as reading ``Parser.value`` does there;
+the compiled build grows it in place, see ``_snapshot.h``);
 any other chunk costs its events plus the walk from the deepest open container to what
 began: O(depth), never O(items) or O(document).
 
@@ -164,6 +165,26 @@ def _values(stack: list[_Open], wrappers: dict[int, Any]) -> list[Any]:
     return [*(b.value for b in stack), *wrappers.values()]
 
 
+try:  # the compiled build reads `cython.compiled` (and types from _builder.pxd)
+    import cython
+except ImportError:  # the pure-Python core runs without Cython installed
+    import types
+
+    cython = types.SimpleNamespace(compiled=False)
+
+if not cython.compiled:
+    UNSPOOL_COUNTS_ARE_EXACT = False  # the compiled build's C constant (_events.pxd)
+
+    def _grow(builder: Any, tail: str) -> bool:
+        """The compiled build's ``_grow_text += tail`` (C, in _snapshot.h): in place (False)
+        or a new string with room (True: the caller shows it in the old one's place)."""
+        raise AssertionError("compiled build only")
+
+
+# The compiled build grows the open string the partial shows in place, as the parser does its
+# own (_parser._AT_ONCE, _snapshot.h): without it each chunk copies the whole string.
+_AT_ONCE: bool = cython.compiled and UNSPOOL_COUNTS_ARE_EXACT
+
 # Where the open string shows when it is the document itself (``_grow_into``): no container.
 _AT_ROOT: dict[Any, Any] = {}
 
@@ -195,6 +216,7 @@ class _Builder:
         self._grow_into: Any = None
         self._grow_slot: Any = None
         self._grow_text = ""
+        self._grow_room = 0  # compiled: characters _grow_text can take in place
         track(self)  # is_complete()
 
     def _open_string(self) -> str | None:
@@ -217,8 +239,11 @@ class _Builder:
                     into = self._grow_into
                     if into is None:
                         return False
-                    text = self._grow_text = self._grow_text + delta.text
-                    into[self._grow_slot] = text
+                    if not _AT_ONCE:
+                        text = self._grow_text = self._grow_text + delta.text
+                        into[self._grow_slot] = text
+                    elif _grow(self, delta.text):  # a new string, in the old one's place
+                        into[self._grow_slot] = self._grow_text
                     return True
             elif not events and not self._parser.changed:
                 return False  # whitespace, a key, half a number: nothing to show
@@ -517,6 +542,7 @@ class _Builder:
             shown = text
         self._grow_into = _AT_ROOT
         self._grow_text = shown  # the object shown: is_complete() knows it by identity
+        self._grow_room = 0
 
     def _show_string(self, b: _Open, key: Any, text: str) -> None:
         """The open string ``text`` at ``key`` in ``b``: show it if it shows while it grows."""
@@ -537,6 +563,7 @@ class _Builder:
             self._grow_into = b.shown(slot).__dict__
             self._grow_slot = "root"
         self._grow_text = shown  # the object shown: is_complete() knows it by identity
+        self._grow_room = 0
 
 
 class PartialBuilder(_Builder, Generic[T]):

@@ -28,6 +28,9 @@
 #define UNSPOOL_GROW(self, tail) \
     unspool_grow(&(self)->_string_shown, &(self)->_string_room, (tail))
 #define UNSPOOL_TRIM(self) unspool_trim(&(self)->_string_shown, &(self)->_string_room)
+/* stream_model's builder shows its own copy of the open string in the partial: the same rule. */
+#define UNSPOOL_GROW_PARTIAL(builder, tail) \
+    unspool_grow(&(builder)->_grow_text, &(builder)->_grow_room, (tail))
 
 /* Room a trimmed string may keep (characters): short strings keep theirs, no copy. */
 #define UNSPOOL_KEEP_ROOM 16
