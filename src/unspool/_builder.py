@@ -53,6 +53,26 @@ from ._validate import (
     empty_partial,
 )
 
+try:  # the compiled build reads `cython.compiled` (and types from _builder.pxd)
+    import cython
+except ImportError:  # the pure-Python core runs without Cython installed
+    import types
+
+    cython = types.SimpleNamespace(compiled=False)
+
+if not cython.compiled:
+    UNSPOOL_COUNTS_ARE_EXACT = False  # the compiled build's C constant (_events.pxd)
+
+    def _grow(builder: Any, tail: str) -> bool:
+        """The compiled build's ``_grow_text += tail`` (C, in _snapshot.h): in place (False)
+        or a new string with room (True: the caller shows it in the old one's place)."""
+        raise AssertionError("compiled build only")
+
+
+# The compiled build grows the open string the partial shows in place, as the parser does its
+# own (_parser._AT_ONCE, _snapshot.h): without it each chunk copies the whole string.
+_AT_ONCE: bool = cython.compiled and UNSPOOL_COUNTS_ARE_EXACT
+
 T = TypeVar("T")
 
 __all__ = ["PartialBuilder"]
@@ -164,26 +184,6 @@ class _Open:
 def _values(stack: list[_Open], wrappers: dict[int, Any]) -> list[Any]:
     return [*(b.value for b in stack), *wrappers.values()]
 
-
-try:  # the compiled build reads `cython.compiled` (and types from _builder.pxd)
-    import cython
-except ImportError:  # the pure-Python core runs without Cython installed
-    import types
-
-    cython = types.SimpleNamespace(compiled=False)
-
-if not cython.compiled:
-    UNSPOOL_COUNTS_ARE_EXACT = False  # the compiled build's C constant (_events.pxd)
-
-    def _grow(builder: Any, tail: str) -> bool:
-        """The compiled build's ``_grow_text += tail`` (C, in _snapshot.h): in place (False)
-        or a new string with room (True: the caller shows it in the old one's place)."""
-        raise AssertionError("compiled build only")
-
-
-# The compiled build grows the open string the partial shows in place, as the parser does its
-# own (_parser._AT_ONCE, _snapshot.h): without it each chunk copies the whole string.
-_AT_ONCE: bool = cython.compiled and UNSPOOL_COUNTS_ARE_EXACT
 
 # Where the open string shows when it is the document itself (``_grow_into``): no container.
 _AT_ROOT: dict[Any, Any] = {}
